@@ -1,0 +1,287 @@
+import re
+import secrets
+
+from stdnum.fr import siret as stdnum_siret
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.phone import to_e164
+
+OFFERS = [
+    ("standard", "Standard"),
+    ("avantage", "Avantage"),
+    ("premium", "Premium"),
+]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # --- client account (a company partner) ---------------------------------
+    is_calendoc_client = fields.Boolean(
+        string="CalenDoc client account",
+        index=True,
+        help="A professional (practice group, clinic, doctor) whose agendas and "
+        "telephone the secretariat runs.",
+    )
+    calendoc_permanence_code = fields.Char(
+        string="Permanence code",
+        copy=False,
+        index="btree_not_null",
+        help="Short code the client's users type at login beside their user id.",
+    )
+    calendoc_siret = fields.Char(string="SIRET", copy=False)
+    calendoc_offer = fields.Selection(OFFERS, string="Offer", default="standard")
+    calendoc_practice_ids = fields.One2many(
+        "calendoc.practice", "account_id", string="Practices"
+    )
+    calendoc_secretary_ids = fields.Many2many(
+        "res.users",
+        "calendoc_account_secretary_rel",
+        "account_id",
+        "user_id",
+        string="Assigned secretaries",
+        domain=[("share", "=", False)],
+    )
+    calendoc_requester_category_ids = fields.One2many(
+        "calendoc.requester.category", "account_id", string="Requester categories"
+    )
+
+    # --- requester (a person booking appointments) ---------------------------
+    is_calendoc_requester = fields.Boolean(string="Requester", index=True)
+    calendoc_account_id = fields.Many2one(
+        "res.partner",
+        string="Client account",
+        domain=[("is_calendoc_client", "=", True)],
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The client account this requester's data belongs to.",
+    )
+    calendoc_last_name = fields.Char(string="Last name")
+    calendoc_first_name = fields.Char(string="First name")
+    calendoc_birthdate = fields.Date(string="Birth date")
+    calendoc_category_id = fields.Many2one(
+        "calendoc.requester.category",
+        string="Requester category",
+        domain="[('account_id', '=', calendoc_account_id)]",
+    )
+    calendoc_remarks = fields.Text(string="Remarks")
+    calendoc_phone_e164 = fields.Char(
+        string="Phone (E.164)",
+        compute="_compute_calendoc_e164",
+        store=True,
+        index="btree_not_null",
+    )
+    calendoc_mobile_e164 = fields.Char(
+        string="Mobile (E.164)",
+        compute="_compute_calendoc_e164",
+        store=True,
+        index="btree_not_null",
+    )
+    calendoc_sms_opt_out = fields.Boolean(
+        string="No SMS", help="This requester receives no SMS confirmation or reminder."
+    )
+    calendoc_appointment_ids = fields.One2many(
+        "calendar.event", "calendoc_requester_id", string="Appointments"
+    )
+    calendoc_upcoming_count = fields.Integer(
+        string="Upcoming appointments", compute="_compute_calendoc_appointment_counts"
+    )
+    calendoc_past_count = fields.Integer(
+        string="Past appointments", compute="_compute_calendoc_appointment_counts"
+    )
+
+    _sql_constraints = [
+        (
+            "calendoc_permanence_code_uniq",
+            "unique (calendoc_permanence_code)",
+            "This permanence code is already used by another client account.",
+        ),
+    ]
+
+    @api.depends("phone", "mobile", "country_id", "calendoc_account_id.country_id")
+    def _compute_calendoc_e164(self):
+        for partner in self:
+            region = partner._calendoc_phone_region()
+            partner.calendoc_phone_e164 = to_e164(partner.phone, region)
+            partner.calendoc_mobile_e164 = to_e164(partner.mobile, region)
+
+    def _compute_calendoc_appointment_counts(self):
+        now = fields.Datetime.now()
+        upcoming = dict.fromkeys(self.ids, 0)
+        past = dict.fromkeys(self.ids, 0)
+        groups = self.env["calendar.event"]._read_group(
+            [
+                ("calendoc_requester_id", "in", self.ids),
+                ("calendoc_state", "!=", "cancelled"),
+            ],
+            ["calendoc_requester_id", "start:day"],
+            ["__count"],
+        )
+        for requester, day, count in groups:
+            if day and day >= now.replace(hour=0, minute=0, second=0, microsecond=0):
+                upcoming[requester.id] += count
+            else:
+                past[requester.id] += count
+        for partner in self:
+            partner.calendoc_upcoming_count = upcoming.get(partner.id, 0)
+            partner.calendoc_past_count = past.get(partner.id, 0)
+
+    @api.constrains("calendoc_siret", "is_calendoc_client")
+    def _check_calendoc_siret(self):
+        for partner in self.filtered("calendoc_siret"):
+            if not stdnum_siret.is_valid(partner.calendoc_siret):
+                raise ValidationError(
+                    self.env._(
+                        "%(siret)s is not a valid SIRET number (14 digits with a "
+                        "valid check digit).",
+                        siret=partner.calendoc_siret,
+                    )
+                )
+
+    @api.constrains("calendoc_permanence_code")
+    def _check_calendoc_permanence_code(self):
+        for partner in self.filtered("calendoc_permanence_code"):
+            if not re.fullmatch(r"[A-Za-z0-9]{3,16}", partner.calendoc_permanence_code):
+                raise ValidationError(
+                    self.env._(
+                        "A permanence code has 3 to 16 letters or digits, "
+                        "without spaces: %(code)s is not valid.",
+                        code=partner.calendoc_permanence_code,
+                    )
+                )
+
+    @api.constrains("phone", "mobile", "is_calendoc_requester")
+    def _check_calendoc_phones(self):
+        for partner in self.filtered("is_calendoc_requester"):
+            for number, e164 in (
+                (partner.phone, partner.calendoc_phone_e164),
+                (partner.mobile, partner.calendoc_mobile_e164),
+            ):
+                if number and not e164:
+                    raise ValidationError(
+                        self.env._(
+                            "%(number)s is not a valid phone number for "
+                            "%(requester)s. Type it as 06 12 34 56 78 or with "
+                            "its country code (+33 6 12 34 56 78).",
+                            number=number,
+                            requester=partner.name,
+                        )
+                    )
+
+    @api.constrains("is_calendoc_requester", "calendoc_account_id")
+    def _check_calendoc_requester_account(self):
+        for partner in self.filtered("is_calendoc_requester"):
+            if not partner.calendoc_account_id:
+                raise ValidationError(
+                    self.env._(
+                        "The requester %(requester)s must belong to a client account.",
+                        requester=partner.name,
+                    )
+                )
+
+    @api.onchange("calendoc_last_name", "calendoc_first_name")
+    def _onchange_calendoc_names(self):
+        name = self._calendoc_full_name(self.calendoc_last_name, self.calendoc_first_name)
+        if name:
+            self.name = name
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("name"):
+                name = self._calendoc_full_name(
+                    vals.get("calendoc_last_name"), vals.get("calendoc_first_name")
+                )
+                if name:
+                    vals["name"] = name
+            if vals.get("is_calendoc_client") and not vals.get(
+                "calendoc_permanence_code"
+            ):
+                vals["calendoc_permanence_code"] = self._calendoc_new_permanence_code()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "name" in vals or not {"calendoc_last_name", "calendoc_first_name"} & set(
+            vals
+        ):
+            return super().write(vals)
+        for partner in self:
+            name = self._calendoc_full_name(
+                vals.get("calendoc_last_name", partner.calendoc_last_name),
+                vals.get("calendoc_first_name", partner.calendoc_first_name),
+            )
+            super(ResPartner, partner).write(dict(vals, name=name) if name else vals)
+        return True
+
+    def action_calendoc_find_slot(self):
+        """Open the slot finder for this requester."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "calendoc_agenda.calendoc_slot_finder_action"
+        )
+        action["context"] = {
+            "default_requester_id": self.id,
+            "default_account_id": self.calendoc_account_id.id,
+        }
+        return action
+
+    def action_calendoc_view_appointments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "calendoc_agenda.calendoc_appointment_action"
+        )
+        action["domain"] = [("calendoc_requester_id", "=", self.id)]
+        action["context"] = {"default_calendoc_requester_id": self.id}
+        return action
+
+    # --- hooks overridden by higher addons (see ARCHITECTURE.md) -------------
+    def _calendoc_service_allowed(self, service):
+        """Whether this client account may use ``service`` ('calls', 'sms',
+        'booking', ...). Permissive here; calendoc_packs restricts it by pack."""
+        self.ensure_one()
+        return True
+
+    def _calendoc_consume_credits(self, kind, quantity, key, origin):
+        """Charge ``quantity`` credits of ``kind`` ('appointment' or 'sms') to this
+        client account for ``origin`` (a record), once per ``key``. No charge
+        here; calendoc_packs writes the ledger row in the same transaction."""
+        self.ensure_one()
+        return True
+
+    # --- helpers --------------------------------------------------------------
+    def _calendoc_phone_region(self):
+        country = self.country_id or self.calendoc_account_id.country_id
+        return country.code or "FR"
+
+    @api.model
+    def _calendoc_full_name(self, last_name, first_name):
+        parts = [(last_name or "").strip().upper(), (first_name or "").strip()]
+        return " ".join(p for p in parts if p)
+
+    @api.model
+    def _calendoc_new_permanence_code(self):
+        alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+        while True:
+            code = "".join(secrets.choice(alphabet) for _ in range(6))
+            if not self.sudo().search_count(  # sudo: uniqueness spans all accounts
+                [("calendoc_permanence_code", "=", code)], limit=1
+            ):
+                return code
+
+    @api.model
+    def _calendoc_search_by_phone(self, number, account=None):
+        """Requesters whose phone or mobile is ``number`` in any format (E.164 index)."""
+        e164 = to_e164(number, (account and account.country_id.code) or "FR")
+        if not e164:
+            return self.browse()
+        domain = [
+            ("is_calendoc_requester", "=", True),
+            "|",
+            ("calendoc_phone_e164", "=", e164),
+            ("calendoc_mobile_e164", "=", e164),
+        ]
+        if account:
+            domain.append(("calendoc_account_id", "=", account.id))
+        return self.search(domain)

@@ -1,0 +1,15 @@
+{
+    "name": "CalenDoc GDPR",
+    "summary": "The secretariat's duties as a data processor: register of "
+    "requesters' personal data, access, rectification, erasure, retention",
+    "version": "18.0.1.0.0",
+    "category": "Services/CalenDoc",
+    "license": "LGPL-3",
+    "author": "CalenDoc for Odoo contributors",
+    "website": "https://github.com/calendoc/calendoc-odoo",
+    "depends": ["calendoc_agenda"],
+    "data": [
+        "views/calendoc_gdpr_menus.xml",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,17 @@
+{
+    "name": "CalenDoc Packs",
+    "summary": "Prepaid offers and packs of appointment and SMS credits, sold and "
+    "invoiced with Odoo sales, payments and accounting",
+    "version": "18.0.1.0.0",
+    "category": "Services/CalenDoc",
+    "license": "LGPL-3",
+    "author": "CalenDoc for Odoo contributors",
+    "website": "https://github.com/calendoc/calendoc-odoo",
+    "depends": ["calendoc_agenda", "sale_management", "account", "payment"],
+    "data": [
+        "views/product_template_views.xml",
+        "views/calendoc_packs_menus.xml",
+    ],
+    "demo": ["demo/calendoc_packs_demo.xml"],
+    "installable": True,
+}
