@@ -1,6 +1,7 @@
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_users
 from . import calendoc_requester_category
 from . import calendoc_practice
 from . import calendoc_practice_line

@@ -32,6 +32,8 @@ SOURCES = [
     ("online", "Online"),
 ]
 OVERLAP_CONSTRAINT = "calendar_event_calendoc_no_overlap"
+# First key of the transaction-level advisory locks taken per practitioner ("CDOC").
+LOCK_CLASS = 0x43444F43
 
 
 class CalendarEvent(models.Model):
@@ -182,6 +184,9 @@ class CalendarEvent(models.Model):
             return super().create(vals_list)
         for vals in appointments:
             self._calendoc_prepare_vals(vals)
+        self._calendoc_lock_practitioners(
+            [vals["calendoc_practitioner_id"] for vals in appointments]
+        )
         self._calendoc_check_free(appointments)
         with self._calendoc_overlap_guard():
             events = super(
@@ -204,6 +209,10 @@ class CalendarEvent(models.Model):
                 event._calendoc_check_transition(vals["calendoc_state"])
         moved = {"start", "stop", "calendoc_practitioner_id"} & set(vals)
         if moved:
+            self._calendoc_lock_practitioners(
+                appointments.calendoc_practitioner_id.ids
+                + [vals.get("calendoc_practitioner_id") or 0]
+            )
             self._calendoc_check_free(
                 [
                     {
@@ -340,6 +349,18 @@ class CalendarEvent(models.Model):
                 fields.Command.link(p.id) for p in practitioner.partner_id | requester
             ]
         vals.setdefault("show_as", "busy")
+
+    @api.model
+    def _calendoc_lock_practitioners(self, practitioner_ids):
+        """Serialise the bookings of each practitioner until commit. Without it,
+        concurrent inserts checking the exclusion constraint against each other
+        can deadlock; with it, the later one waits, then meets the constraint and
+        gets the clear "slot just taken" message. Ids are sorted so that two
+        transactions never take the same locks in opposite orders."""
+        for practitioner_id in sorted(set(filter(None, practitioner_ids))):
+            self.env.cr.execute(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_CLASS, practitioner_id)
+            )
 
     @api.model
     def _calendoc_check_free(self, vals_list, exclude_ids=()):

@@ -90,6 +90,7 @@ class CalendocSlotEngine(models.AbstractModel):
         """
         apt_type.ensure_one()
         apt_type.check_access("read")
+        self._flush_sources()
         if online and not apt_type.online_bookable:
             return []
         practice = apt_type.practice_id
@@ -160,10 +161,26 @@ class CalendocSlotEngine(models.AbstractModel):
     def _is_within_hours(self, practitioner, practice, start, stop):
         """Whether [start, stop) lies in the practitioner's hours at the practice
         (time off and public holidays excluded)."""
+        self._flush_sources()
         free = self._free_intervals(practice, practitioner, start, stop, online=False)
         return any(s <= start and stop <= e for s, e in free.get(practitioner.id, []))
 
     # --- the four queries ------------------------------------------------------
+    @api.model
+    def _flush_sources(self):
+        """The queries below read the tables directly: write pending ORM changes
+        first (no query when nothing is pending)."""
+        for model in (
+            "calendoc.schedule",
+            "calendoc.appointment.type",
+            "resource.calendar",
+            "resource.calendar.attendance",
+            "resource.calendar.leaves",
+            "calendar.event",
+            "calendar.attendee",
+        ):
+            self.env[model].flush_model()
+
     @api.model
     def _free_intervals(self, practice, practitioners, lower, upper, online):
         """Working intervals minus time off, per practitioner id (UTC, merged)."""
@@ -312,8 +329,10 @@ class CalendocSlotEngine(models.AbstractModel):
                 practitioner = by_partner[partner_id]
                 if allday:
                     tz = pytz.timezone(practitioner.tz or "Europe/Paris")
-                    start = self._local_to_utc(tz, start_date, 0)
-                    stop = self._local_to_utc(tz, stop_date + timedelta(days=1), 0)
+                    start = self._local_to_utc(tz, start_date or start.date(), 0)
+                    stop = self._local_to_utc(
+                        tz, (stop_date or stop.date()) + timedelta(days=1), 0
+                    )
                 forbidden[practitioner.id].append(
                     (start - duration - after, stop + before)
                 )

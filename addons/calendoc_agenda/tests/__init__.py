@@ -1,0 +1,5 @@
+from . import test_slot_engine
+from . import test_appointment
+from . import test_booking_race
+from . import test_requester
+from . import test_access

@@ -1,0 +1,75 @@
+from datetime import datetime
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import CalendocCase
+
+
+@tagged("post_install", "-at_install")
+class TestAgendaAccess(CalendocCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.event = cls.env["calendar.event"].create(
+            {
+                "calendoc_practitioner_id": cls.doctor.id,
+                "calendoc_type_id": cls.consult.id,
+                "calendoc_requester_id": cls.requester.id,
+                "start": datetime(2030, 1, 7, 8, 0),
+            }
+        )
+        cls.other_secretary = new_test_user(
+            cls.env, login="calendoc_other_secretary", groups="calendoc_agenda.group_calendoc_secretary"
+        )
+        cls.employee = new_test_user(cls.env, login="calendoc_employee", groups="base.group_user")
+        cls.doctor_user = new_test_user(
+            cls.env, login="calendoc_doctor", groups="calendoc_agenda.group_calendoc_practitioner"
+        )
+        cls.doctor.user_id = cls.doctor_user
+        cls.manager = new_test_user(
+            cls.env, login="calendoc_manager", groups="calendoc_agenda.group_calendoc_manager"
+        )
+
+    def visible(self, user, records):
+        return records.with_user(user).search([("id", "in", records.ids)])
+
+    def test_assigned_secretary_sees_and_books(self):
+        self.assertEqual(self.visible(self.secretary, self.event), self.event)
+        self.assertEqual(self.visible(self.secretary, self.requester), self.requester)
+        event = self.env["calendar.event"].with_user(self.secretary).create(
+            {
+                "calendoc_practitioner_id": self.doctor.id,
+                "calendoc_type_id": self.consult.id,
+                "calendoc_requester_id": self.requester.id,
+                "start": datetime(2030, 1, 7, 9, 0),
+            }
+        )
+        self.assertEqual(event.create_uid, self.secretary)
+
+    def test_other_secretary_and_plain_employee_see_nothing(self):
+        for user in (self.other_secretary, self.employee):
+            self.assertFalse(self.visible(user, self.event), user.login)
+            self.assertFalse(self.visible(user, self.requester), user.login)
+            with self.assertRaises(AccessError):
+                self.event.with_user(user).read(["calendoc_remarks"])
+        self.assertFalse(self.visible(self.other_secretary, self.practice))
+
+    def test_practitioner_sees_his_agenda_only(self):
+        other = self.event.copy(
+            {
+                "calendoc_practitioner_id": self.doctor2.id,
+                "start": datetime(2030, 1, 7, 8, 0),
+                "stop": datetime(2030, 1, 7, 8, 30),
+            }
+        )
+        self.assertEqual(self.visible(self.doctor_user, self.event | other), self.event)
+        self.assertEqual(self.visible(self.doctor_user, self.requester), self.requester)
+        with self.assertRaises(AccessError):
+            self.practice.with_user(self.doctor_user).write({"name": "Hacked"})
+
+    def test_manager_sees_everything_and_configures(self):
+        self.assertEqual(self.visible(self.manager, self.event), self.event)
+        self.practice.with_user(self.manager).write({"greeting": "Bonjour"})
+        with self.assertRaises(AccessError):
+            self.practice.with_user(self.secretary).write({"greeting": "Bonjour"})
