@@ -26,6 +26,11 @@
     "demo": [
         "demo/calendoc_agenda_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "calendoc_agenda/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

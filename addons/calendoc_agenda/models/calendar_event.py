@@ -81,7 +81,6 @@ class CalendarEvent(models.Model):
     calendoc_instructions = fields.Html(related="calendoc_practice_id.instructions")
 
     def init(self):
-        super().init()
         cr = self.env.cr
         # btree_gist lets one GiST index compare the practitioner (=) and the time
         # range (&&): the database itself refuses a double booking, whatever the
@@ -130,6 +129,7 @@ class CalendarEvent(models.Model):
             ON calendar_event_res_partner_rel (res_partner_id, calendar_event_id)
             """
         )
+        return super().init()
 
     @api.depends(
         "calendoc_practitioner_id", "calendoc_practice_id", "start", "stop", "allday"
@@ -168,7 +168,10 @@ class CalendarEvent(models.Model):
                 raise ValidationError(
                     self.env._("An appointment takes place at a practice.")
                 )
-            if event.calendoc_practice_id not in event.calendoc_practitioner_id.practice_ids:
+            if (
+                event.calendoc_practice_id
+                not in event.calendoc_practitioner_id.practice_ids
+            ):
                 raise ValidationError(
                     self.env._(
                         "%(practitioner)s does not consult at %(practice)s.",
@@ -188,10 +191,17 @@ class CalendarEvent(models.Model):
             [vals["calendoc_practitioner_id"] for vals in appointments]
         )
         self._calendoc_check_free(appointments)
+        # An appointment is not a meeting about the record the secretary came
+        # from (a requester, a call): no activity on it, no invitation mail.
+        context = {
+            key: value
+            for key, value in self.env.context.items()
+            if key not in ("active_model", "active_id", "active_ids")
+            and not key.startswith("default_res_")
+        }
+        context["no_mail_to_attendees"] = True
         with self._calendoc_overlap_guard():
-            events = super(
-                CalendarEvent, self.with_context(no_mail_to_attendees=True)
-            ).create(vals_list)
+            events = super(CalendarEvent, self.with_context(context)).create(vals_list)
         booked = events.filtered("calendoc_practitioner_id")
         for event in booked.filtered(lambda e: e.calendoc_state != "cancelled"):
             event._calendoc_charged_account()._calendoc_consume_credits(
@@ -287,10 +297,13 @@ class CalendarEvent(models.Model):
         self.ensure_one()
         if not self.calendoc_practitioner_id:
             raise UserError(self.env._("This event is not a CalenDoc appointment."))
-        if state != self.calendoc_state and state not in TRANSITIONS[
-            self.calendoc_state or "booked"
-        ]:
-            labels = dict(self._fields["calendoc_state"]._description_selection(self.env))
+        if (
+            state != self.calendoc_state
+            and state not in TRANSITIONS[self.calendoc_state or "booked"]
+        ):
+            labels = dict(
+                self._fields["calendoc_state"]._description_selection(self.env)
+            )
             raise UserError(
                 self.env._(
                     "An appointment that is %(current)s cannot become %(new)s.",
@@ -400,8 +413,12 @@ class CalendarEvent(models.Model):
                         "%(practitioner)s already has an appointment from %(start)s "
                         "to %(stop)s.",
                         practitioner=other.sudo().calendoc_practitioner_id.name,
-                        start=format_datetime(self.env, other.sudo().start, dt_format="short"),
-                        stop=format_datetime(self.env, other.sudo().stop, dt_format="short"),
+                        start=format_datetime(
+                            self.env, other.sudo().start, dt_format="short"
+                        ),
+                        stop=format_datetime(
+                            self.env, other.sudo().stop, dt_format="short"
+                        ),
                     )
                 )
 

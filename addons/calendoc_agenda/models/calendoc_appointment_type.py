@@ -24,7 +24,9 @@ class CalendocAppointmentType(models.Model):
         "practitioner_id",
         string="Practitioners",
     )
-    duration_minutes = fields.Integer(string="Duration (min)", required=True, default=20)
+    duration_minutes = fields.Integer(
+        string="Duration (min)", required=True, default=20
+    )
     buffer_before_minutes = fields.Integer(string="Buffer before (min)")
     buffer_after_minutes = fields.Integer(string="Buffer after (min)")
     slot_step_minutes = fields.Integer(
@@ -72,13 +74,18 @@ class CalendocAppointmentType(models.Model):
                         type=apt_type.name,
                     )
                 )
-            if min(
-                apt_type.buffer_before_minutes,
-                apt_type.buffer_after_minutes,
-                apt_type.slot_step_minutes,
-                apt_type.min_notice_hours,
-                apt_type.cancel_notice_hours,
-            ) < 0 or apt_type.max_horizon_days <= 0 or apt_type.capacity < 1:
+            if (
+                min(
+                    apt_type.buffer_before_minutes,
+                    apt_type.buffer_after_minutes,
+                    apt_type.slot_step_minutes,
+                    apt_type.min_notice_hours,
+                    apt_type.cancel_notice_hours,
+                )
+                < 0
+                or apt_type.max_horizon_days <= 0
+                or apt_type.capacity < 1
+            ):
                 raise ValidationError(
                     self.env._(
                         "Buffers, notice and horizon of %(type)s cannot be negative, "
@@ -90,7 +97,9 @@ class CalendocAppointmentType(models.Model):
     @api.constrains("practitioner_ids", "practice_id")
     def _check_practitioners_consult_there(self):
         for apt_type in self:
-            strangers = apt_type.practitioner_ids - apt_type.practice_id.practitioner_ids
+            strangers = (
+                apt_type.practitioner_ids - apt_type.practice_id.practitioner_ids
+            )
             if strangers:
                 raise ValidationError(
                     self.env._(

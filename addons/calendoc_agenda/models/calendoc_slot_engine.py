@@ -111,12 +111,18 @@ class CalendocSlotEngine(models.AbstractModel):
             return []
 
         duration = timedelta(minutes=apt_type.duration_minutes)
-        step = timedelta(minutes=apt_type.slot_step_minutes or apt_type.duration_minutes)
+        step = timedelta(
+            minutes=apt_type.slot_step_minutes or apt_type.duration_minutes
+        )
         before = timedelta(minutes=apt_type.buffer_before_minutes)
         after = timedelta(minutes=apt_type.buffer_after_minutes)
 
-        free = self._free_intervals(practice, candidates, lower, upper + duration, online)
-        forbidden = self._forbidden_starts(candidates, lower, upper, duration, before, after)
+        free = self._free_intervals(
+            practice, candidates, lower, upper + duration, online
+        )
+        forbidden = self._forbidden_starts(
+            candidates, lower, upper, duration, before, after
+        )
 
         slots = []
         for practitioner in candidates:
@@ -131,7 +137,9 @@ class CalendocSlotEngine(models.AbstractModel):
                     # forbidden starts are open intervals (a, b)
                     i = bisect.bisect_right(ends, start)
                     if i < len(blocks) and blocks[i][0] < start:
-                        start = work_start + step * -(-(blocks[i][1] - work_start) // step)
+                        start = work_start + step * -(
+                            -(blocks[i][1] - work_start) // step
+                        )
                         continue
                     slots.append(
                         {
@@ -188,7 +196,8 @@ class CalendocSlotEngine(models.AbstractModel):
         first_day = pytz.utc.localize(lower - MARGIN).astimezone(tz).date()
         last_day = pytz.utc.localize(upper + MARGIN).astimezone(tz).date()
         days = [
-            first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)
+            first_day + timedelta(days=n)
+            for n in range((last_day - first_day).days + 1)
         ]
         self.env.cr.execute(
             SQL(
@@ -289,9 +298,13 @@ class CalendocSlotEngine(models.AbstractModel):
             )
         )
         forbidden = defaultdict(list)
-        for practitioner_id, start, stop, buffer_before, buffer_after in (
-            self.env.cr.fetchall()
-        ):
+        for (
+            practitioner_id,
+            start,
+            stop,
+            buffer_before,
+            buffer_after,
+        ) in self.env.cr.fetchall():
             forbidden[practitioner_id].append(
                 (
                     start - duration - max(after, timedelta(minutes=buffer_before)),
@@ -323,9 +336,14 @@ class CalendocSlotEngine(models.AbstractModel):
                     window_to=window_to,
                 )
             )
-            for partner_id, start, stop, allday, start_date, stop_date in (
-                self.env.cr.fetchall()
-            ):
+            for (
+                partner_id,
+                start,
+                stop,
+                allday,
+                start_date,
+                stop_date,
+            ) in self.env.cr.fetchall():
                 practitioner = by_partner[partner_id]
                 if allday:
                     tz = pytz.timezone(practitioner.tz or "Europe/Paris")
@@ -376,4 +394,6 @@ class CalendocSlotEngine(models.AbstractModel):
         local = datetime.combine(day, time()) + timedelta(minutes=minutes)
         # is_dst=False: a wall-clock time that does not exist (spring forward)
         # is read as standard time, one that exists twice as its second moment.
-        return tz.localize(local, is_dst=False).astimezone(pytz.utc).replace(tzinfo=None)
+        return (
+            tz.localize(local, is_dst=False).astimezone(pytz.utc).replace(tzinfo=None)
+        )

@@ -17,7 +17,8 @@ class ResCompany(models.Model):
     def _check_calendoc_service_hours(self):
         for company in self:
             if not (
-                0 <= company.calendoc_service_hour_from
+                0
+                <= company.calendoc_service_hour_from
                 < company.calendoc_service_hour_to
                 <= 24
             ):

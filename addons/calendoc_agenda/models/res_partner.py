@@ -183,7 +183,9 @@ class ResPartner(models.Model):
 
     @api.onchange("calendoc_last_name", "calendoc_first_name")
     def _onchange_calendoc_names(self):
-        name = self._calendoc_full_name(self.calendoc_last_name, self.calendoc_first_name)
+        name = self._calendoc_full_name(
+            self.calendoc_last_name, self.calendoc_first_name
+        )
         if name:
             self.name = name
 
@@ -221,9 +223,14 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "calendoc_agenda.calendoc_slot_finder_action"
         )
+        practices = self.calendoc_account_id.calendoc_practice_ids
+        types = practices.appointment_type_ids
         action["context"] = {
             "default_requester_id": self.id,
             "default_account_id": self.calendoc_account_id.id,
+            # one practice, one type: nothing left to choose before searching
+            "default_practice_id": len(practices) == 1 and practices.id,
+            "default_type_id": len(types) == 1 and types.id,
         }
         return action
 

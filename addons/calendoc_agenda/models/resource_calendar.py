@@ -36,7 +36,9 @@ class ResourceCalendar(models.Model):
         values = []
         for year in years:
             for day, name in self._calendoc_french_holidays(year):
-                start = paris.localize(datetime.combine(day, time())).astimezone(pytz.utc)
+                start = paris.localize(datetime.combine(day, time())).astimezone(
+                    pytz.utc
+                )
                 stop = paris.localize(
                     datetime.combine(day + timedelta(days=1), time())
                 ).astimezone(pytz.utc)

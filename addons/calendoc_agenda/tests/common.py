@@ -55,7 +55,9 @@ class CalendocCase(TransactionCase):
         Calendar = cls.env["resource.calendar"]
         # Monday to Friday 8:30-12:00 and 14:00-18:00, Paris time.
         cls.calendar = Calendar.create(weekly("Cabinet", [(8.5, 12.0), (14.0, 18.0)]))
-        cls.holidays = Calendar.create({"name": "Fériés", "attendance_ids": [Command.clear()]})
+        cls.holidays = Calendar.create(
+            {"name": "Fériés", "attendance_ids": [Command.clear()]}
+        )
         cls.practice = cls.env["calendoc.practice"].create(
             {
                 "name": "Cabinet Test",
@@ -66,10 +68,18 @@ class CalendocCase(TransactionCase):
         )
         Practitioner = cls.env["calendoc.practitioner"]
         cls.doctor = Practitioner.create(
-            {"name": "Dr Alice Test", "account_id": cls.account.id, "tz": "Europe/Paris"}
+            {
+                "name": "Dr Alice Test",
+                "account_id": cls.account.id,
+                "tz": "Europe/Paris",
+            }
         )
         cls.doctor2 = Practitioner.create(
-            {"name": "Dr Bruno Test", "account_id": cls.account.id, "tz": "Europe/Paris"}
+            {
+                "name": "Dr Bruno Test",
+                "account_id": cls.account.id,
+                "tz": "Europe/Paris",
+            }
         )
         cls.env["calendoc.schedule"].create(
             [

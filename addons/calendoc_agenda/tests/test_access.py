@@ -20,15 +20,23 @@ class TestAgendaAccess(CalendocCase):
             }
         )
         cls.other_secretary = new_test_user(
-            cls.env, login="calendoc_other_secretary", groups="calendoc_agenda.group_calendoc_secretary"
+            cls.env,
+            login="calendoc_other_secretary",
+            groups="calendoc_agenda.group_calendoc_secretary",
         )
-        cls.employee = new_test_user(cls.env, login="calendoc_employee", groups="base.group_user")
+        cls.employee = new_test_user(
+            cls.env, login="calendoc_employee", groups="base.group_user"
+        )
         cls.doctor_user = new_test_user(
-            cls.env, login="calendoc_doctor", groups="calendoc_agenda.group_calendoc_practitioner"
+            cls.env,
+            login="calendoc_doctor",
+            groups="calendoc_agenda.group_calendoc_practitioner",
         )
         cls.doctor.user_id = cls.doctor_user
         cls.manager = new_test_user(
-            cls.env, login="calendoc_manager", groups="calendoc_agenda.group_calendoc_manager"
+            cls.env,
+            login="calendoc_manager",
+            groups="calendoc_agenda.group_calendoc_manager",
         )
 
     def visible(self, user, records):
@@ -37,13 +45,17 @@ class TestAgendaAccess(CalendocCase):
     def test_assigned_secretary_sees_and_books(self):
         self.assertEqual(self.visible(self.secretary, self.event), self.event)
         self.assertEqual(self.visible(self.secretary, self.requester), self.requester)
-        event = self.env["calendar.event"].with_user(self.secretary).create(
-            {
-                "calendoc_practitioner_id": self.doctor.id,
-                "calendoc_type_id": self.consult.id,
-                "calendoc_requester_id": self.requester.id,
-                "start": datetime(2030, 1, 7, 9, 0),
-            }
+        event = (
+            self.env["calendar.event"]
+            .with_user(self.secretary)
+            .create(
+                {
+                    "calendoc_practitioner_id": self.doctor.id,
+                    "calendoc_type_id": self.consult.id,
+                    "calendoc_requester_id": self.requester.id,
+                    "start": datetime(2030, 1, 7, 9, 0),
+                }
+            )
         )
         self.assertEqual(event.create_uid, self.secretary)
 

@@ -47,7 +47,11 @@ class TestAppointment(CalendocCase):
                                                 calendoc_state, active, privacy, show_as)
                     VALUES ('x', %s, %s, %s, 'booked', true, 'public', 'busy')
                     """,
-                    (MONDAY.replace(hour=8, minute=10), MONDAY.replace(hour=8, minute=40), self.doctor.id),
+                    (
+                        MONDAY.replace(hour=8, minute=10),
+                        MONDAY.replace(hour=8, minute=40),
+                        self.doctor.id,
+                    ),
                 )
         self.assertTrue(event.exists())
 
@@ -55,9 +59,19 @@ class TestAppointment(CalendocCase):
         self.book(MONDAY.replace(hour=8))
         other = self.book(MONDAY.replace(hour=9))
         with self.assertRaises(ValidationError):
-            other.write({"start": MONDAY.replace(hour=8), "stop": MONDAY.replace(hour=8, minute=30)})
+            other.write(
+                {
+                    "start": MONDAY.replace(hour=8),
+                    "stop": MONDAY.replace(hour=8, minute=30),
+                }
+            )
         self.assertEqual(other.start, MONDAY.replace(hour=9))
-        other.write({"start": MONDAY.replace(hour=10), "stop": MONDAY.replace(hour=10, minute=30)})
+        other.write(
+            {
+                "start": MONDAY.replace(hour=10),
+                "stop": MONDAY.replace(hour=10, minute=30),
+            }
+        )
         self.assertEqual(other.start, MONDAY.replace(hour=10))
 
     def test_workflow(self):
@@ -112,7 +126,9 @@ class TestAppointment(CalendocCase):
             self.practice.tz = "Mars/Olympus"
         self.assertEqual(self.practice.tz, "Europe/Paris")
         self.assertFalse(
-            self.env["calendar.event"].search([("calendoc_practice_id", "=", self.practice.id)])
+            self.env["calendar.event"].search(
+                [("calendoc_practice_id", "=", self.practice.id)]
+            )
         )
 
     def test_outside_hours_is_allowed_with_a_warning(self):

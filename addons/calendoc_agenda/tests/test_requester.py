@@ -1,5 +1,8 @@
+from psycopg2 import errors as pg_errors
+
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import CalendocCase
 
@@ -8,7 +11,13 @@ from .common import CalendocCase
 class TestRequester(CalendocCase):
     def test_phones_are_stored_in_e164_whatever_the_format(self):
         Partner = self.env["res.partner"]
-        formats = ["06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678", "0612345678", "+33612345678"]
+        formats = [
+            "06 12 34 56 78",
+            "+33 6 12 34 56 78",
+            "0033612345678",
+            "0612345678",
+            "+33612345678",
+        ]
         requesters = Partner.create(
             [
                 {
@@ -20,11 +29,15 @@ class TestRequester(CalendocCase):
                 for i, number in enumerate(formats)
             ]
         )
-        self.assertEqual(set(requesters.mapped("calendoc_mobile_e164")), {"+33612345678"})
+        self.assertEqual(
+            set(requesters.mapped("calendoc_mobile_e164")), {"+33612345678"}
+        )
         for number in formats:
             found = Partner._calendoc_search_by_phone(number, self.account)
             self.assertEqual(found, requesters | self.requester, number)
-        self.assertFalse(Partner._calendoc_search_by_phone("06 12 34 56 78", self.other_account))
+        self.assertFalse(
+            Partner._calendoc_search_by_phone("06 12 34 56 78", self.other_account)
+        )
 
     def test_invalid_phone_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "not a valid phone number"):
@@ -45,7 +58,9 @@ class TestRequester(CalendocCase):
         self.requester.calendoc_first_name = "Jeanne-Marie"
         self.assertEqual(self.requester.name, "DUPONT Jeanne-Marie")
         with self.assertRaisesRegex(ValidationError, "client account"):
-            self.env["res.partner"].create({"name": "Orphan", "is_calendoc_requester": True})
+            self.env["res.partner"].create(
+                {"name": "Orphan", "is_calendoc_requester": True}
+            )
 
     def test_client_account_siret_and_permanence_code(self):
         account = self.env["res.partner"].create(
@@ -57,7 +72,11 @@ class TestRequester(CalendocCase):
             account.calendoc_siret = "73282932000075"
         with self.assertRaisesRegex(ValidationError, "permanence code"):
             account.calendoc_permanence_code = "a b"
-        with self.assertRaises(Exception), self.cr.savepoint():
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(pg_errors.UniqueViolation),
+            self.cr.savepoint(),
+        ):
             account.calendoc_permanence_code = "TEST01"
             account.flush_recordset()
 

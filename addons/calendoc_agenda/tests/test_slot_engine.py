@@ -27,8 +27,13 @@ class TestSlotEngine(CalendocCase):
     def test_slots_follow_working_hours_and_breaks(self):
         starts = self.starts(self.day_slots(practitioners=self.doctor))
         # 8:30-12:00 and 14:00-18:00 in Paris are 7:30-11:00 and 13:00-17:00 UTC.
-        expected = [MONDAY.replace(hour=7, minute=30) + timedelta(minutes=30 * i) for i in range(7)]
-        expected += [MONDAY.replace(hour=13) + timedelta(minutes=30 * i) for i in range(8)]
+        expected = [
+            MONDAY.replace(hour=7, minute=30) + timedelta(minutes=30 * i)
+            for i in range(7)
+        ]
+        expected += [
+            MONDAY.replace(hour=13) + timedelta(minutes=30 * i) for i in range(8)
+        ]
         self.assertEqual(starts, expected)
 
     def test_booked_slot_is_not_offered_and_cancelled_one_is_again(self):
@@ -58,8 +63,12 @@ class TestSlotEngine(CalendocCase):
         morning = [s for s in starts if s.hour < 12]
         self.assertEqual(
             morning,
-            [MONDAY.replace(hour=9), MONDAY.replace(hour=9, minute=30),
-             MONDAY.replace(hour=10), MONDAY.replace(hour=10, minute=30)],
+            [
+                MONDAY.replace(hour=9),
+                MONDAY.replace(hour=9, minute=30),
+                MONDAY.replace(hour=10),
+                MONDAY.replace(hour=10, minute=30),
+            ],
         )
 
     def test_absence_removes_only_that_practitioners_slots(self):
@@ -84,7 +93,11 @@ class TestSlotEngine(CalendocCase):
 
     def test_any_practitioner_offers_whoever_is_free(self):
         self.book(MONDAY.replace(hour=7, minute=30))
-        slots = [s for s in self.day_slots() if s["start"] == MONDAY.replace(hour=7, minute=30)]
+        slots = [
+            s
+            for s in self.day_slots()
+            if s["start"] == MONDAY.replace(hour=7, minute=30)
+        ]
         self.assertEqual([s["practitioner_id"] for s in slots], [self.doctor2.id])
 
     def test_private_event_of_the_practitioner_blocks_his_agenda(self):
@@ -143,12 +156,18 @@ class TestSlotEngine(CalendocCase):
         self.practice.schedule_ids.filtered(
             lambda s: s.practitioner_id == self.doctor
         ).calendar_id = sundays
-        spring = self.starts(self.day_slots(day=datetime(2026, 3, 29), practitioners=self.doctor))
+        spring = self.starts(
+            self.day_slots(day=datetime(2026, 3, 29), practitioners=self.doctor)
+        )
         self.assertEqual(spring[0], datetime(2026, 3, 29, 7, 0))  # 9:00 CEST
         self.assertEqual(len(spring), 4)
-        before = self.starts(self.day_slots(day=datetime(2026, 3, 22), practitioners=self.doctor))
+        before = self.starts(
+            self.day_slots(day=datetime(2026, 3, 22), practitioners=self.doctor)
+        )
         self.assertEqual(before[0], datetime(2026, 3, 22, 8, 0))  # 9:00 CET
-        autumn = self.starts(self.day_slots(day=datetime(2026, 10, 25), practitioners=self.doctor))
+        autumn = self.starts(
+            self.day_slots(day=datetime(2026, 10, 25), practitioners=self.doctor)
+        )
         self.assertEqual(autumn[0], datetime(2026, 10, 25, 8, 0))  # back to CET
         self.assertEqual(autumn[-1], datetime(2026, 10, 25, 9, 30))
 
@@ -157,7 +176,9 @@ class TestSlotEngine(CalendocCase):
             self.env.flush_all()
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
-            self.consult.find_free_slots(MONDAY, MONDAY + timedelta(weeks=4), practitioners)
+            self.consult.find_free_slots(
+                MONDAY, MONDAY + timedelta(weeks=4), practitioners
+            )
             return self.env.cr.sql_log_count - before
 
         few = count_queries(self.doctor | self.doctor2)
@@ -169,7 +190,11 @@ class TestSlotEngine(CalendocCase):
         )
         self.env["calendoc.schedule"].create(
             [
-                {"practitioner_id": p.id, "practice_id": self.practice.id, "calendar_id": self.calendar.id}
+                {
+                    "practitioner_id": p.id,
+                    "practice_id": self.practice.id,
+                    "calendar_id": self.calendar.id,
+                }
                 for p in more
             ]
         )
@@ -184,9 +209,19 @@ class TestSlotEngine(CalendocCase):
     def test_is_within_hours(self):
         engine = self.env["calendoc.slot.engine"]
         self.assertTrue(
-            engine._is_within_hours(self.doctor, self.practice, MONDAY.replace(hour=8), MONDAY.replace(hour=9))
+            engine._is_within_hours(
+                self.doctor,
+                self.practice,
+                MONDAY.replace(hour=8),
+                MONDAY.replace(hour=9),
+            )
         )
         self.assertFalse(
-            engine._is_within_hours(self.doctor, self.practice, MONDAY.replace(hour=11), MONDAY.replace(hour=12))
+            engine._is_within_hours(
+                self.doctor,
+                self.practice,
+                MONDAY.replace(hour=11),
+                MONDAY.replace(hour=12),
+            )
         )
         self.assertEqual(date(2026, 3, 23).weekday(), 0)

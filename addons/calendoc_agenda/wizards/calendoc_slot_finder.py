@@ -92,7 +92,9 @@ class CalendocSlotFinderLine(models.TransientModel):
     _description = "Free slot"
     _order = "start, practitioner_id"
 
-    finder_id = fields.Many2one("calendoc.slot.finder", required=True, ondelete="cascade")
+    finder_id = fields.Many2one(
+        "calendoc.slot.finder", required=True, ondelete="cascade"
+    )
     start = fields.Datetime(required=True)
     stop = fields.Datetime(required=True)
     practitioner_id = fields.Many2one("calendoc.practitioner", required=True)
@@ -130,7 +132,12 @@ class CalendocSlotFinderLine(models.TransientModel):
             "res_id": event.id,
             "view_mode": "form",
             "views": [
-                (self.env.ref("calendoc_agenda.calendar_event_view_form_calendoc").id, "form")
+                (
+                    self.env.ref(
+                        "calendoc_agenda.calendar_event_view_form_calendoc"
+                    ).id,
+                    "form",
+                )
             ],
             "target": "current",
         }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Print how to reach the demo database and which logins to use.
+db=$1
+port=$2
+cat <<MSG
+
+  CalenDoc for Odoo is starting on http://localhost:$port  (database: $db)
+
+  Logins (user / password)
+    admin        / admin          administrator, secretariat manager
+    gestionnaire / gestionnaire   secretariat manager (Isabelle Fontaine)
+    secretaire   / secretaire     secretary of both client accounts (Sophie Durand)
+    secretaire2  / secretaire2    secretary of Centre médical Val de Loire only
+    dr.martin    / dr.martin      practitioner: sees her own agenda (Dr Claire Martin)
+
+  Stop with Ctrl+C. 'make test' runs every test on a separate database.
+
+MSG
