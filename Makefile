@@ -15,7 +15,7 @@ setup:
 	@./scripts/setup.sh >/dev/null
 
 run:
-	PY=$$(./scripts/setup.sh | tail -1)
+	@PY=$$(./scripts/setup.sh | tail -1)
 	if ! psql -d "$(DEMO_DB)" -Atc "select 1 from ir_module_module where name='calendoc_portal' and state='installed'" 2>/dev/null | grep -q 1; then
 	  ./scripts/install-db.sh "$$PY" "$(DEMO_DB)"
 	fi
@@ -23,28 +23,28 @@ run:
 	exec "$$PY" -m odoo -c $(RUN)/odoo.conf -d "$(DEMO_DB)" --db-filter="^$(DEMO_DB)$$" --http-port=$(PORT)
 
 test:
-	PY=$$(./scripts/setup.sh | tail -1)
+	@PY=$$(./scripts/setup.sh | tail -1)
 	$(MAKE) --no-print-directory lint PY="$$PY"
 	./scripts/install-db.sh "$$PY" "$(TEST_DB)"
 	$(MAKE) --no-print-directory pytest PY="$$PY"
 
 # Runs the tests on an existing $(TEST_DB) (make test builds it first).
 pytest:
-	PY=$${PY:-$$(./scripts/setup.sh | tail -1)}
+	@PY=$${PY:-$$(./scripts/setup.sh | tail -1)}
 	"$$PY" -m pytest -p no:cacheprovider --odoo-config=$(RUN)/odoo.conf \
 	  --odoo-database="$(TEST_DB)" --odoo-http --odoo-log-level=warn \
 	  addons tests $(PYTEST_ARGS)
 
 lint:
-	PY=$${PY:-$$(./scripts/setup.sh | tail -1)}
-	"$$PY" -m ruff check addons tests bench
-	"$$PY" -m ruff format --check addons tests bench
+	@PY=$${PY:-$$(./scripts/setup.sh | tail -1)}
+	"$$PY" -m ruff check .
+	"$$PY" -m ruff format --check .
 	"$$PY" -m pylint --rcfile=.pylintrc addons/calendoc_*
 
 bench:
-	PY=$$(./scripts/setup.sh | tail -1)
+	@PY=$$(./scripts/setup.sh | tail -1)
 	"$$PY" bench/run_all.py --config $(RUN)/odoo.conf
 
 clean:
-	dropdb --if-exists "$(TEST_DB)"
+	@dropdb --if-exists "$(TEST_DB)"
 	rm -rf $(RUN)/data/filestore/$(TEST_DB)

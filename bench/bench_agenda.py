@@ -1,0 +1,168 @@
+"""Benchmark of the week agenda: what the calendar view reads for the current
+week of 50 practitioners, in a table of a million events.
+
+    python3 bench/bench_agenda.py --config .run/odoo.conf --db calendoc_bench
+
+Run as the superuser (no record rule), as a secretariat manager and as a
+secretary assigned to the generated client accounts (CalenDoc's global record
+rules on appointments apply to both). The two users are created, and committed,
+on the first run.
+"""
+
+import argparse
+from datetime import datetime, timedelta
+
+import pytz
+from benchlib import (
+    TAG,
+    capture_sql,
+    check_bench_data,
+    explain,
+    measure,
+    odoo_env,
+    parse_common,
+    print_explain,
+    summary,
+    write_json,
+)
+
+TARGET_MS = 500
+FIELDS = [
+    "name",
+    "start",
+    "stop",
+    "calendoc_practitioner_id",
+    "calendoc_requester_id",
+    "calendoc_type_id",
+    "calendoc_state",
+    "partner_ids",
+]
+
+
+def current_week(tz_name="Europe/Paris"):
+    """Monday 00:00 to next Monday 00:00 of this week in ``tz_name``, naive UTC."""
+    tz = pytz.timezone(tz_name)
+    today = datetime.now(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    bounds = []
+    for day in (monday, monday + timedelta(days=7)):
+        local = tz.localize(datetime.combine(day, datetime.min.time()))
+        bounds.append(local.astimezone(pytz.utc).replace(tzinfo=None))
+    return bounds
+
+
+def bench_user(env, login, name, group_xmlid, accounts=None):
+    """The user ``login`` in ``group_xmlid`` (created and committed if missing),
+    assigned to ``accounts`` as their secretary."""
+    Users = env["res.users"].with_context(active_test=False, no_reset_password=True)
+    user = Users.search([("login", "=", login)])
+    group = env.ref(group_xmlid)
+    if not user:
+        user = Users.create(
+            {
+                "name": name,
+                "login": login,
+                "groups_id": [(6, 0, [group.id, env.ref("base.group_user").id])],
+                "tz": "Europe/Paris",
+            }
+        )
+    if accounts:
+        missing = accounts.filtered(lambda a: user not in a.calendoc_secretary_ids)
+        missing.write({"calendoc_secretary_ids": [(4, user.id)]})
+    env.flush_all()
+    env.cr.commit()
+    return user
+
+
+def main(argv=None):
+    parser = parse_common(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
+    parser.add_argument(
+        "--practitioners", type=int, default=50, help="agendas shown side by side"
+    )
+    args = parser.parse_args(argv)
+    with odoo_env(args.config, args.db) as env:
+        check_bench_data(env)
+        accounts = env["res.partner"].search(
+            [("is_calendoc_client", "=", True), ("name", "=like", TAG + " %")]
+        )
+        practitioners = env["calendoc.practitioner"].search(
+            [("account_id", "in", accounts.ids)], order="id", limit=args.practitioners
+        )
+        week_start, week_end = current_week()
+        domain = [
+            ("calendoc_practitioner_id", "in", practitioners.ids),
+            ("start", "<", week_end),
+            ("stop", ">", week_start),
+        ]
+        manager = bench_user(
+            env,
+            "bench_manager",
+            "Bench Manager",
+            "calendoc_agenda.group_calendoc_manager",
+        )
+        secretary = bench_user(
+            env,
+            "bench_secretary",
+            "Bench Secretary",
+            "calendoc_agenda.group_calendoc_secretary",
+            accounts,
+        )
+        env.cr.execute("SELECT count(*) FROM calendar_event")
+        events = env.cr.fetchone()[0]
+        print(
+            "week agenda on %s: %d practitioners, week %s to %s UTC, %d events in "
+            "the table; %d runs after %d warm-up"
+            % (
+                args.db,
+                len(practitioners),
+                week_start,
+                week_end,
+                events,
+                args.iterations,
+                args.warmup,
+            )
+        )
+        results = []
+        plans = {}
+        for label, user in (
+            ("superuser", env.user),
+            ("manager", manager),
+            ("secretary", secretary),
+        ):
+            user_env = env(user=user.id, context={"tz": "Europe/Paris"})
+            Event = user_env["calendar.event"]
+
+            def call(Event=Event):
+                return Event.search_read(domain, fields=FIELDS)
+
+            timings, counts, sql_ms, rows = measure(
+                user_env, call, args.iterations, args.warmup
+            )
+            results.append(
+                summary(
+                    "agenda %d practitioners x 1w, %s" % (len(practitioners), label),
+                    timings,
+                    counts,
+                    sql_ms,
+                    TARGET_MS,
+                    "%d appointments" % len(rows),
+                )
+            )
+            # The main query: the one selecting the events by the domain.
+            user_env.invalidate_all()
+            with capture_sql(env.cr) as queries:
+                Event.search_read(domain, fields=FIELDS)
+            if args.verbose:
+                for query in queries:
+                    print("  SQL: " + " ".join(query.split()))
+            main_query = next(
+                q for q in queries if "calendoc_practitioner_id" in q and "IN" in q
+            )
+            plans[label] = explain(env.cr, main_query, args.verbose)
+        for label, lines in plans.items():
+            print_explain("main query, %s" % label, lines)
+        write_json(args.json, "agenda", args.db, results)
+
+
+if __name__ == "__main__":
+    main()
