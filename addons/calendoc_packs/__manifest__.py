@@ -9,7 +9,12 @@
     "website": "https://github.com/calendoc/calendoc-odoo",
     "depends": ["calendoc_agenda", "sale_management", "account", "payment"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/calendoc_packs_security.xml",
+        "data/calendoc_packs_data.xml",
         "views/product_template_views.xml",
+        "views/calendoc_pack_views.xml",
+        "report/calendoc_statement_report.xml",
         "views/calendoc_packs_menus.xml",
     ],
     "demo": ["demo/calendoc_packs_demo.xml"],

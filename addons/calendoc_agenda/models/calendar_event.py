@@ -200,13 +200,15 @@ class CalendarEvent(models.Model):
             and not key.startswith("default_res_")
         }
         context["no_mail_to_attendees"] = True
+        # One savepoint for the appointment and its charge: refused credits
+        # leave no appointment behind, even if the caller goes on.
         with self._calendoc_overlap_guard():
             events = super(CalendarEvent, self.with_context(context)).create(vals_list)
-        booked = events.filtered("calendoc_practitioner_id")
-        for event in booked.filtered(lambda e: e.calendoc_state != "cancelled"):
-            event._calendoc_charged_account()._calendoc_consume_credits(
-                "appointment", 1, f"calendar.event:{event.id}", event
-            )
+            booked = events.filtered("calendoc_practitioner_id")
+            for event in booked.filtered(lambda e: e.calendoc_state != "cancelled"):
+                event._calendoc_charged_account()._calendoc_consume_credits(
+                    "appointment", 1, f"calendar.event:{event.id}", event
+                )
         booked._calendoc_after_booking()
         return events
 
@@ -430,15 +432,19 @@ class CalendarEvent(models.Model):
             with self.env.cr.savepoint():
                 yield
         except pg_errors.ExclusionViolation as exc:
+            self.env.invalidate_all()
             if exc.diag.constraint_name != OVERLAP_CONSTRAINT:
                 raise
-            self.env.invalidate_all()
             raise ValidationError(
                 self.env._(
                     "This slot was just taken by another booking. Please choose "
                     "another slot."
                 )
             ) from None
+        except Exception:
+            # the savepoint was rolled back: forget what the cache holds of it
+            self.env.invalidate_all()
+            raise
 
 
 class CalendarAttendee(models.Model):

@@ -1,0 +1,137 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+MOVE_TYPES = [
+    ("grant", "Grant"),
+    ("consumption", "Consumption"),
+    ("free", "Free use (Standard)"),
+    ("refund", "Refund"),
+    ("expiry", "Expiry"),
+    ("correction", "Correction"),
+]
+KINDS = [
+    ("appointment", "Appointments"),
+    ("sms", "SMS"),
+    ("combined", "Appointments or SMS"),
+]
+
+
+class CalendocCreditMove(models.Model):
+    """The credit ledger: append-only. Grants, consumptions, refunds, expiries
+    and corrections are rows; a balance is their sum. Each row also carries the
+    running balance of its pack and kind (``balance_after``), written under the
+    wallet lock, so that the current balance is one index lookup."""
+
+    _name = "calendoc.credit.move"
+    _description = "Credit move"
+    _order = "id desc"
+    _rec_name = "key"
+
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    account_id = fields.Many2one(
+        "res.partner", string="Client account", required=True, ondelete="restrict"
+    )
+    pack_id = fields.Many2one(
+        "calendoc.pack", ondelete="restrict", index="btree_not_null"
+    )
+    move_type = fields.Selection(MOVE_TYPES, string="Type", required=True)
+    kind = fields.Selection(KINDS, required=True)
+    quantity = fields.Integer(required=True, help="Credits: positive in, negative out.")
+    balance_after = fields.Integer(string="Balance after")
+    key = fields.Char(
+        string="Idempotency key",
+        required=True,
+        help="One charge per appointment or SMS: the same key is never charged twice.",
+    )
+    description = fields.Char()
+    origin_model = fields.Char(string="Paid for (model)")
+    origin_id = fields.Integer(string="Paid for (id)")
+    sms_segments = fields.Integer()
+    sms_country_code = fields.Char(string="SMS country")
+    reason = fields.Text(help="Why a manager corrected the balance.")
+    user_id = fields.Many2one(
+        "res.users",
+        string="By",
+        default=lambda self: self.env.user,
+        ondelete="restrict",
+    )
+    charged_for_id = fields.Many2one(
+        "res.partner",
+        string="Done for",
+        ondelete="restrict",
+        help="When a subcontractor acted for the client, the account it acted from.",
+    )
+
+    _sql_constraints = [
+        ("key_uniq", "unique (key)", "This charge was already recorded."),
+    ]
+
+    def init(self):
+        cr = self.env.cr
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS calendoc_credit_move_pack_kind_id_idx
+            ON calendoc_credit_move (pack_id, kind, id DESC)
+            """
+        )
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS calendoc_credit_move_account_date_idx
+            ON calendoc_credit_move (account_id, date, id)
+            """
+        )
+        # Append-only, also for code that would bypass the ORM.
+        cr.execute(
+            """
+            CREATE OR REPLACE FUNCTION calendoc_credit_move_append_only()
+            RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'calendoc_credit_move is append-only'
+                    USING ERRCODE = 'restrict_violation';
+            END $$
+            """
+        )
+        cr.execute(
+            """
+            DROP TRIGGER IF EXISTS calendoc_credit_move_append_only
+                ON calendoc_credit_move;
+            CREATE TRIGGER calendoc_credit_move_append_only
+                BEFORE UPDATE OR DELETE ON calendoc_credit_move
+                FOR EACH ROW EXECUTE FUNCTION calendoc_credit_move_append_only()
+            """
+        )
+        return super().init()
+
+    def write(self, vals):
+        raise UserError(
+            self.env._("Credit moves cannot be changed: record a correction instead.")
+        )
+
+    def unlink(self):
+        raise UserError(
+            self.env._("Credit moves cannot be deleted: record a correction instead.")
+        )
+
+    @api.model
+    def _balances_after(self, packs):
+        """Current balance per (pack id, kind): the running balance of the latest
+        move of each pair (one index scan per pair)."""
+        if not packs:
+            return {}
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (pack_id, kind) pack_id, kind, balance_after
+                  FROM calendoc_credit_move
+                 WHERE pack_id = ANY(%s)
+                 ORDER BY pack_id, kind, id DESC
+                """,
+                packs.ids,
+            )
+        )
+        return {
+            (pack_id, kind): balance
+            for pack_id, kind, balance in self.env.cr.fetchall()
+        }

@@ -1,0 +1,219 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .calendoc_credit_move import KINDS
+
+
+class CalendocPack(models.Model):
+    """A pack bought and paid by a client account: its credits and its validity.
+    The credits themselves live in the ledger (calendoc.credit.move)."""
+
+    _name = "calendoc.pack"
+    _description = "Purchased pack"
+    _inherit = ["mail.thread"]
+    _order = "date_end desc, id desc"
+
+    name = fields.Char(required=True)
+    account_id = fields.Many2one(
+        "res.partner",
+        string="Client account",
+        required=True,
+        index=True,
+        ondelete="restrict",
+    )
+    product_tmpl_id = fields.Many2one(
+        "product.template", string="Pack", ondelete="restrict"
+    )
+    offer_id = fields.Many2one("calendoc.offer", required=True, ondelete="restrict")
+    date_start = fields.Date(string="Paid on", required=True)
+    date_end = fields.Date(string="Valid until", required=True, tracking=True)
+    appointment_credits = fields.Integer()
+    sms_credits = fields.Integer(string="SMS credits")
+    combined_credits = fields.Integer()
+    invoice_line_id = fields.Many2one(
+        "account.move.line",
+        string="Invoice line",
+        ondelete="restrict",
+        index="btree_not_null",
+    )
+    invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
+    move_ids = fields.One2many("calendoc.credit.move", "pack_id", string="Credit moves")
+    is_valid = fields.Boolean(compute="_compute_is_valid")
+    low_alert_sent = fields.Boolean(copy=False)
+    expiry_alert_sent = fields.Boolean(copy=False)
+    expired_recorded = fields.Boolean(copy=False)
+
+    _sql_constraints = [
+        (
+            "invoice_line_uniq",
+            "unique (invoice_line_id)",
+            "These credits were already granted for this payment.",
+        ),
+        (
+            "dates_check",
+            "CHECK (date_end >= date_start)",
+            "A pack ends after it starts.",
+        ),
+    ]
+
+    def _compute_is_valid(self):
+        today = fields.Date.context_today(self)
+        for pack in self:
+            pack.is_valid = pack.date_start <= today <= pack.date_end
+
+    @api.model
+    def _grant_from_invoice_line(self, line):
+        """Grant the credits of a paid invoice line of a pack: a new pack valid
+        from the payment date, and the account's valid packs extended to its end
+        (terms, article 9). Refused if this line was already granted."""
+        if self.search_count([("invoice_line_id", "=", line.id)], limit=1):
+            raise UserError(
+                self.env._(
+                    "The credits of %(line)s were already granted.",
+                    line=line.display_name,
+                )
+            )
+        return self._create_pack(
+            line.move_id.partner_id.commercial_partner_id,
+            line.product_id.product_tmpl_id,
+            int(line.quantity),
+            key_prefix=f"grant:account.move.line:{line.id}",
+            invoice_line=line,
+        )
+
+    @api.model
+    def _create_pack(self, account, template, quantity, key_prefix, invoice_line=None):
+        """Create the pack ``template`` × ``quantity`` for ``account``, valid from
+        today (the payment date), and grant its credits. Ids are accepted too
+        (data files call it)."""
+        if isinstance(account, int):
+            account = self.env["res.partner"].browse(account)
+        if isinstance(template, int):
+            template = self.env["product.template"].browse(template)
+        offer = self.env["calendoc.offer"]._for_code(template.calendoc_offer)
+        if not template.is_calendoc_pack or not offer:
+            raise UserError(
+                self.env._(
+                    "%(product)s is not a CalenDoc pack with an offer.",
+                    product=template.name,
+                )
+            )
+        if quantity <= 0:
+            raise UserError(self.env._("A pack is granted for a positive quantity."))
+        start = fields.Date.context_today(self)
+        months = template.calendoc_validity_months or offer.validity_months
+        pack = self.create(
+            {
+                "name": template.name,
+                "account_id": account.id,
+                "product_tmpl_id": template.id,
+                "offer_id": offer.id,
+                "date_start": start,
+                "date_end": start + relativedelta(months=months),
+                "appointment_credits": template.calendoc_appointment_credits * quantity,
+                "sms_credits": template.calendoc_sms_credits * quantity,
+                "combined_credits": template.calendoc_combined_credits * quantity,
+                "invoice_line_id": invoice_line.id if invoice_line else False,
+            }
+        )
+        pack._grant(key_prefix=key_prefix)
+        return pack
+
+    def _grant(self, key_prefix):
+        """Write the grant rows of this new pack and extend the account's other
+        valid packs to its end."""
+        self.ensure_one()
+        account = self.account_id
+        self.env["calendoc.wallet"]._lock_for_account(account)
+        Move = self.env["calendoc.credit.move"]
+        for kind, _label in KINDS:
+            credits = self[f"{kind}_credits"]
+            if credits:
+                Move.create(
+                    {
+                        "account_id": account.id,
+                        "pack_id": self.id,
+                        "move_type": "grant",
+                        "kind": kind,
+                        "quantity": credits,
+                        "balance_after": credits,
+                        "key": f"{key_prefix}:{kind}",
+                        "description": self.name,
+                    }
+                )
+        older = account._calendoc_valid_packs() - self
+        for pack in older.filtered(lambda p: p.date_end < self.date_end):
+            pack.date_end = self.date_end
+        account.write(
+            {
+                "is_calendoc_client": True,
+                "calendoc_offer": self.offer_id.code,
+                "calendoc_permanence_code": account.calendoc_permanence_code
+                or account._calendoc_new_permanence_code(),
+            }
+        )
+        account.message_post(
+            body=self.env._(
+                "Pack %(pack)s paid: credits granted until %(end)s.",
+                pack=self.name,
+                end=self.date_end,
+            )
+        )
+
+    def _balances(self):
+        """Credits left per kind in these packs."""
+        balances = self.env["calendoc.credit.move"]._balances_after(self)
+        result = dict.fromkeys((kind for kind, _label in KINDS), 0)
+        for (_pack_id, kind), balance in balances.items():
+            result[kind] += balance
+        return result
+
+    @api.model
+    def _cron_expire_packs(self):
+        """Record the expiry of packs past their end: the credits left are written
+        off as expiry rows (balances already ignore expired packs: this is for the
+        statement, and runs late without harm)."""
+        today = fields.Date.context_today(self)
+        for pack in self.search(
+            [("date_end", "<", today), ("expired_recorded", "=", False)]
+        ):
+            self.env["calendoc.wallet"]._lock_for_account(pack.account_id)
+            for (_pack_id, kind), balance in (
+                self.env["calendoc.credit.move"]._balances_after(pack).items()
+            ):
+                if balance > 0:
+                    self.env["calendoc.credit.move"].create(
+                        {
+                            "account_id": pack.account_id.id,
+                            "pack_id": pack.id,
+                            "move_type": "expiry",
+                            "kind": kind,
+                            "quantity": -balance,
+                            "balance_after": 0,
+                            "key": f"expiry:calendoc.pack:{pack.id}:{kind}",
+                            "description": self.env._("Pack expired"),
+                        }
+                    )
+            pack.expired_recorded = True
+        self._cron_alert_expiry()
+
+    @api.model
+    def _cron_alert_expiry(self):
+        today = fields.Date.context_today(self)
+        for pack in self.search(
+            [("expiry_alert_sent", "=", False), ("date_end", ">=", today)]
+        ):
+            if pack.date_end <= today + relativedelta(
+                days=pack.offer_id.expiry_alert_days
+            ):
+                pack.account_id._calendoc_alert(
+                    self.env._(
+                        "Your pack %(pack)s expires on %(end)s: buy a new pack to keep "
+                        "your credits (the new pack extends the current one).",
+                        pack=pack.name,
+                        end=pack.date_end,
+                    )
+                )
+                pack.expiry_alert_sent = True

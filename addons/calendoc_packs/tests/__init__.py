@@ -1,0 +1,3 @@
+from . import test_credits
+from . import test_purchase
+from . import test_consumption_race

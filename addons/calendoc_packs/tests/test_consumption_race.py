@@ -1,0 +1,137 @@
+"""16 real connections × 200 consumptions on 1,000 credits: exactly 1,000 are
+consumed, the balance never goes negative, no key is charged twice."""
+
+import random
+import threading
+import time
+
+from psycopg2 import errors as pg_errors
+
+from odoo import SUPERUSER_ID, api, sql_db
+from odoo.exceptions import UserError
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+
+THREADS = 16
+PER_THREAD = 200
+CREDITS = 1000
+
+
+@tagged("post_install", "-at_install")
+class TestConsumptionRace(BaseCase):
+    """Works on committed data (other connections must see it), then removes it:
+    the only tests here that commit."""
+
+    def setUp(self):
+        super().setUp()
+        self.db = sql_db.db_connect(get_db_name())
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            account = env["res.partner"].create(
+                {
+                    "name": "Race wallet",
+                    "is_company": True,
+                    "is_calendoc_client": True,
+                    "email": False,
+                }
+            )
+            template = env["product.template"].create(
+                {
+                    "name": "Race pack",
+                    "type": "service",
+                    "is_calendoc_pack": True,
+                    "calendoc_offer": "premium",
+                    "calendoc_combined_credits": CREDITS,
+                }
+            )
+            env["calendoc.pack"]._create_pack(account, template, 1, key_prefix="race")
+            self.account_id, self.template_id = account.id, template.id
+            cr.commit()  # pylint: disable=invalid-commit
+        self.addCleanup(self._remove_data)
+
+    def _remove_data(self):
+        with self.db.cursor() as cr:
+            # The ledger refuses deletes by trigger; only this test's clean-up,
+            # as the database owner, switches triggers off for its own session.
+            cr.execute("SET session_replication_role = replica")
+            cr.execute(
+                "DELETE FROM calendoc_credit_move WHERE account_id = %s",
+                (self.account_id,),
+            )
+            cr.execute("SET session_replication_role = DEFAULT")
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["calendoc.pack"].search([("account_id", "=", self.account_id)]).unlink()
+            env["calendoc.wallet"].search(
+                [("account_id", "=", self.account_id)]
+            ).unlink()
+            env["mail.activity"].search(
+                [("res_model", "=", "res.partner"), ("res_id", "=", self.account_id)]
+            ).unlink()
+            env["res.partner"].browse(self.account_id).unlink()
+            env["product.template"].browse(self.template_id).unlink()
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def test_concurrent_consumptions_never_overspend(self):
+        barrier = threading.Barrier(THREADS)
+        results = {"charged": 0, "refused": 0, "errors": []}
+        lock = threading.Lock()
+
+        def consume(thread):
+            barrier.wait(timeout=60)
+            for i in range(PER_THREAD):
+                # every other charge replays a key another thread also uses
+                key = f"race:{thread}:{i}" if i % 2 else f"race:shared:{i}"
+                for _attempt in range(200):
+                    try:
+                        with self.db.cursor() as cr:
+                            env = api.Environment(cr, SUPERUSER_ID, {})
+                            account = env["res.partner"].browse(self.account_id)
+                            account._calendoc_consume_credits(
+                                "appointment", 1, key, None
+                            )
+                        with lock:
+                            results["charged"] += 1
+                    except pg_errors.SerializationFailure:
+                        # what Odoo's request layer does: start again, fresh view
+                        time.sleep(random.uniform(0, 0.01))
+                        continue
+                    except UserError:
+                        with lock:
+                            results["refused"] += 1
+                    except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                        with lock:
+                            results["errors"].append(repr(exc))
+                    break
+                else:
+                    with lock:
+                        results["errors"].append(f"{key}: too many retries")
+
+        threads = [threading.Thread(target=consume, args=(t,)) for t in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+
+        self.assertEqual(results["errors"], [])
+        with self.db.cursor() as cr:
+            cr.execute(
+                """
+                SELECT count(*), count(DISTINCT key), COALESCE(sum(quantity), 0), min(balance_after)
+                  FROM calendoc_credit_move
+                 WHERE account_id = %s AND move_type = 'consumption'
+                """,
+                (self.account_id,),
+            )
+            rows, keys, consumed, lowest = cr.fetchone()
+            cr.execute(
+                "SELECT COALESCE(sum(quantity), 0) FROM calendoc_credit_move WHERE account_id = %s",
+                (self.account_id,),
+            )
+            balance = cr.fetchone()[0]
+        self.assertEqual(consumed, -CREDITS)
+        self.assertEqual(rows, CREDITS)
+        self.assertEqual(keys, rows, "a key was charged twice")
+        self.assertEqual(balance, 0)
+        self.assertGreaterEqual(lowest, 0)
+        # Replays of shared keys succeed without charging; the rest are refused.
+        self.assertEqual(results["charged"] + results["refused"], THREADS * PER_THREAD)

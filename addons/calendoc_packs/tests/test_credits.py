@@ -1,0 +1,204 @@
+from datetime import datetime
+
+from psycopg2 import errors as pg_errors
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import PacksCase
+
+MONDAY = datetime(2026, 3, 23)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-03-23 05:00:00")
+class TestCredits(PacksCase):
+    def test_appointment_consumes_one_credit_once(self):
+        pack = self.grant()
+        self.assertEqual(pack.date_end.isoformat(), "2026-06-23")  # Avantage: 3 months
+        self.assertEqual(self.account._calendoc_balances()["appointment"], 5)
+        event = self.book(MONDAY.replace(hour=8))
+        self.assertEqual(self.account._calendoc_balances()["appointment"], 4)
+        move = self.env["calendoc.credit.move"].search(
+            [("key", "=", f"calendar.event:{event.id}")]
+        )
+        self.assertEqual(
+            (move.move_type, move.quantity, move.balance_after), ("consumption", -1, 4)
+        )
+        self.assertNotIn("Consultation", move.description)  # no health data
+        # A replayed charge (same key) charges nothing.
+        again = self.account._calendoc_consume_credits(
+            "appointment", 1, f"calendar.event:{event.id}", event
+        )
+        self.assertEqual(again, move)
+        self.assertEqual(self.account._calendoc_balances()["appointment"], 4)
+        # The balance is the sum of the ledger (the booking's SMS confirmation
+        # took one SMS credit too).
+        self.assertEqual(
+            self.ledger_sum(), sum(self.account._calendoc_balances().values())
+        )
+
+    def test_sms_abroad_costs_more_per_segment(self):
+        self.grant()
+        belgium = self.env["sms.sms"].new({"number": "+32470000000"})
+        belgium.calendoc_country_code = "BE"
+        self.account._calendoc_consume_credits("sms", 2, "sms:be", belgium)
+        self.assertEqual(self.account._calendoc_balances()["sms"], 10 - 4)
+        move = self.env["calendoc.credit.move"].search([("key", "=", "sms:be")])
+        self.assertEqual(
+            (move.sms_segments, move.sms_country_code, move.quantity), (2, "BE", -4)
+        )
+        self.account._calendoc_consume_credits("sms", 1, "sms:fr", None)
+        self.assertEqual(self.account._calendoc_balances()["sms"], 5)
+
+    def test_combined_credits_pay_when_the_kind_runs_out(self):
+        self.grant(self.pack_combined, key="combined")
+        self.grant(key="rdv")
+        for i in range(7):
+            self.account._calendoc_consume_credits("appointment", 1, f"rdv:{i}", None)
+        balances = self.account._calendoc_balances()
+        self.assertEqual((balances["appointment"], balances["combined"]), (0, 1))
+        with self.assertRaisesRegex(UserError, "not enough credits"):
+            self.account._calendoc_consume_credits(
+                "appointment", 2, "rdv:too-many", None
+            )
+        self.assertFalse(
+            self.env["calendoc.credit.move"].search([("key", "like", "rdv:too-many")])
+        )
+
+    def test_no_pack_refuses_booking_except_the_free_standard_service(self):
+        self.account.calendoc_offer = "avantage"
+        with self.assertRaisesRegex(UserError, "not enough credits"):
+            self.book(MONDAY.replace(hour=8))
+        # nothing is left of the refused booking, although the test goes on in
+        # the same transaction
+        self.assertFalse(
+            self.env["calendar.event"].search(
+                [("calendoc_account_id", "=", self.account.id)]
+            )
+        )
+        self.account.calendoc_offer = "standard"
+        self.env.ref("calendoc_packs.offer_standard").free_monthly_appointments = 2
+        self.book(MONDAY.replace(hour=8))
+        self.book(MONDAY.replace(hour=9))
+        with self.assertRaisesRegex(UserError, "not enough credits"):
+            self.book(MONDAY.replace(hour=10))
+        free = self.env["calendoc.credit.move"].search(
+            [("account_id", "=", self.account.id)]
+        )
+        self.assertEqual(free.mapped("move_type"), ["free", "free"])
+
+    def test_expiry_stops_calls_except_for_standard_and_writes_off_credits(self):
+        pack = self.grant()
+        self.assertTrue(self.account._calendoc_service_allowed("calls"))
+        with freeze_time("2026-06-24 08:00:00"):
+            self.assertEqual(
+                self.account._calendoc_balances(),
+                {"appointment": 0, "sms": 0, "combined": 0},
+            )
+            self.assertFalse(self.account._calendoc_service_allowed("calls"))
+            self.Pack._cron_expire_packs()
+            self.assertTrue(pack.expired_recorded)
+            expiry = pack.move_ids.filtered(lambda m: m.move_type == "expiry")
+            self.assertEqual(sorted(expiry.mapped("quantity")), [-10, -5])
+            self.assertEqual(self.ledger_sum(), 0)
+            self.account.calendoc_offer = "standard"
+            self.assertTrue(self.account._calendoc_service_allowed("calls"))
+
+    def test_new_pack_extends_the_previous_one(self):
+        first = self.grant(key="first")
+        with freeze_time("2026-05-01 08:00:00"):
+            second = self.grant(self.pack_combined, key="second")
+        self.assertEqual(second.date_end.isoformat(), "2026-11-01")  # Premium: 6 months
+        self.assertEqual(first.date_end, second.date_end)
+
+    def test_low_credit_and_expiry_alerts(self):
+        pack = self.grant()
+        for i in range(4):
+            self.account._calendoc_consume_credits("appointment", 1, f"low:{i}", None)
+        self.assertFalse(pack.low_alert_sent)  # 11 of 15 left
+        self.account._calendoc_consume_credits("sms", 10, "low:sms", None)
+        self.assertTrue(pack.low_alert_sent)  # 1 of 15 left: under 10 %
+        self.assertTrue(
+            self.account.activity_ids.filtered(lambda a: "credits" in (a.note or ""))
+        )
+        with freeze_time("2026-06-18 08:00:00"):
+            self.Pack._cron_expire_packs()
+        self.assertTrue(pack.expiry_alert_sent)
+
+    def test_ledger_is_append_only(self):
+        self.grant()
+        move = self.env["calendoc.credit.move"].search(
+            [("account_id", "=", self.account.id)], limit=1
+        )
+        with self.assertRaises(UserError):
+            move.write({"quantity": 1000})
+        with self.assertRaises(UserError):
+            move.unlink()
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(pg_errors.RestrictViolation),
+            self.cr.savepoint(),
+        ):
+            self.env.cr.execute(
+                "UPDATE calendoc_credit_move SET quantity = 1000 WHERE id = %s",
+                (move.id,),
+            )
+        with self.assertRaisesRegex(UserError, "positive"):
+            self.account._calendoc_consume_credits("appointment", 0, "zero", None)
+
+    def test_manager_corrections(self):
+        pack = self.grant()
+        manager = new_test_user(
+            self.env,
+            login="pack_manager",
+            groups="calendoc_agenda.group_calendoc_manager",
+        )
+        Correction = self.env["calendoc.credit.correction"]
+        values = {
+            "account_id": self.account.id,
+            "pack_id": pack.id,
+            "kind": "appointment",
+            "quantity": 3,
+            "reason": "Geste commercial",
+        }
+        with self.assertRaises(AccessError):
+            Correction.with_user(self.secretary).create(values).action_apply()
+        Correction.with_user(manager).create(values).action_apply()
+        self.assertEqual(self.account._calendoc_balances()["appointment"], 8)
+        with self.assertRaisesRegex(UserError, "left"):
+            Correction.with_user(manager).create(
+                dict(values, quantity=-9)
+            ).action_apply()
+        self.assertEqual(self.account._calendoc_balances()["appointment"], 8)
+
+    def test_statement_totals_equal_the_ledger(self):
+        self.grant()
+        self.book(MONDAY.replace(hour=8))
+        self.account._calendoc_consume_credits("sms", 3, "stmt:sms", None)
+        wizard = self.env["calendoc.statement.wizard"].create(
+            {
+                "account_id": self.account.id,
+                "date_from": "2026-03-01",
+                "date_to": "2026-03-31",
+            }
+        )
+        self.assertEqual(sum(wizard.move_ids.mapped("quantity")), self.ledger_sum())
+        self.assertEqual(wizard._totals()["appointment"], {"in": 5, "out": 1})
+        # 10 SMS credits - 3 - 1 for the booking's SMS confirmation
+        self.assertEqual((wizard.appointment_balance, wizard.sms_balance), (4, 6))
+        csv_text = wizard._csv_content().decode("utf-8-sig")
+        self.assertEqual(len(csv_text.strip().splitlines()), 1 + len(wizard.move_ids))
+        sms_row = [row for row in csv_text.splitlines() if ";-3;" in row]
+        self.assertEqual(len(sms_row), 1)
+        self.assertEqual(sms_row[0].split(";")[3:5], ["-3", "6"])
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "calendoc_packs.calendoc_statement_document", wizard.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn("o_calendoc_statement_moves", html)
+        self.assertIn(self.account.name, html)

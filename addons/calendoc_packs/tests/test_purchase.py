@@ -1,0 +1,56 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import PacksCase
+
+
+@tagged("post_install", "-at_install")
+class TestPurchase(PacksCase):
+    def pay_by_transfer(self, order):
+        """Invoice the order and register the bank transfer, as an accountant
+        reconciling the client's payment would."""
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        return invoice
+
+    def test_pack_paid_by_bank_transfer_grants_its_credits_once(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.account.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.pack_rdv.product_variant_id.id,
+                            "product_uom_qty": 2,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        self.assertFalse(
+            self.account.calendoc_pack_ids, "nothing is granted before payment"
+        )
+        invoice = self.pay_by_transfer(order)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        pack = self.account.calendoc_pack_ids
+        self.assertEqual(len(pack), 1)
+        self.assertEqual((pack.appointment_credits, pack.sms_credits), (10, 20))
+        self.assertEqual(pack.invoice_id, invoice)
+        self.assertEqual(self.account._calendoc_balances()["appointment"], 10)
+        self.assertEqual(self.account.calendoc_offer, "avantage")
+        with self.assertRaisesRegex(UserError, "already granted"):
+            self.Pack._grant_from_invoice_line(pack.invoice_line_id)
+        self.assertEqual(self.account._calendoc_balances()["appointment"], 10)
+        with self.assertRaisesRegex(UserError, "cannot be cancelled"):
+            order._action_cancel()
+
+    def test_pack_product_needs_credits_and_validity(self):
+        with self.assertRaisesRegex(Exception, "positive number of credits"):
+            self.env["product.template"].create(
+                {"name": "Vide", "is_calendoc_pack": True, "calendoc_offer": "standard"}
+            )
