@@ -25,7 +25,7 @@ run:
 test:
 	@PY=$$(./scripts/setup.sh | tail -1)
 	$(MAKE) --no-print-directory lint PY="$$PY"
-	./scripts/install-db.sh "$$PY" "$(TEST_DB)"
+	./scripts/install-db.sh "$$PY" "$(TEST_DB)" payment_demo
 	$(MAKE) --no-print-directory pytest PY="$$PY"
 
 # Runs the tests on an existing $(TEST_DB) (make test builds it first).

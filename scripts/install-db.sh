@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Create database $2 from scratch with every CalenDoc addon installed (demo data
 # included, French loaded) and fail if the installation logs a warning or an error.
-# usage: install-db.sh PYTHON DBNAME
+# usage: install-db.sh PYTHON DBNAME [EXTRA_MODULES]
+# (the test database adds payment_demo: Odoo's demo payment provider, which the
+# purchase tests pay with)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 PYTHON=$1
 db=$2
 addons=$(cd "$here/addons" && ls -d calendoc_* | paste -sd, -)
+[ -n "${3:-}" ] && addons="$addons,$3"
 logf="$here/.run/install-$db.log"
 dropdb --if-exists "$db"
 rm -rf "$here/.run/data/filestore/$db"

@@ -9,3 +9,5 @@ from . import res_company
 from . import res_config_settings
 from . import account_move
 from . import sale_order
+from . import calendoc_syntec
+from . import calendoc_terms

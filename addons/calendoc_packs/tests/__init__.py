@@ -1,3 +1,4 @@
 from . import test_credits
 from . import test_purchase
 from . import test_consumption_race
+from . import test_revision_terms

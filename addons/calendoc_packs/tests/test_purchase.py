@@ -49,6 +49,50 @@ class TestPurchase(PacksCase):
         with self.assertRaisesRegex(UserError, "cannot be cancelled"):
             order._action_cancel()
 
+    def test_pack_paid_online_with_the_demo_provider_is_invoiced_and_granted(self):
+        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", True)
+        provider = self.env.ref("payment.payment_provider_demo")
+        provider.state = "test"
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.account.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": self.pack_combined.product_variant_id.id}
+                    )
+                ],
+            }
+        )
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": provider.payment_method_ids[:1].id,
+                    "amount": order.amount_total,
+                    "currency_id": order.currency_id.id,
+                    "partner_id": self.account.id,
+                    "reference": f"CDOC-{order.name}",
+                    "operation": "online_direct",
+                    "sale_order_ids": [Command.set(order.ids)],
+                }
+            )
+        )
+        self.env["payment.transaction"].sudo()._handle_notification_data(
+            "demo", {"reference": tx.reference, "simulated_state": "done"}
+        )
+        tx._post_process()
+        self.assertEqual(order.state, "sale")
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(self.account.calendoc_pack_ids.invoice_id, invoice)
+        self.assertEqual(self.account._calendoc_balances()["combined"], 3)
+        self.assertEqual(
+            order.calendoc_terms_version_id, self.env.ref("calendoc_packs.terms_2018")
+        )
+
     def test_pack_product_needs_credits_and_validity(self):
         with self.assertRaisesRegex(Exception, "positive number of credits"):
             self.env["product.template"].create(
