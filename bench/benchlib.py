@@ -50,6 +50,42 @@ def check_bench_data(env):
         raise SystemExit(
             "%s has no BENCH data: run bench/generate.py first" % env.cr.dbname
         )
+    check_schema(env)
+
+
+def schema_drift(env, prefixes=("calendoc", "calendar", "res.partner", "resource")):
+    """Stored fields of the loaded code that the database lacks: the addons
+    changed since the database was built (update it or generate it again)."""
+    cr = env.cr
+    missing = []
+    for name, model in env.registry.items():
+        if model._abstract or not model._auto or not name.startswith(prefixes):
+            continue
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+            [model._table],
+        )
+        columns = {row[0] for row in cr.fetchall()}
+        if not columns:
+            missing.append(model._table)
+            continue
+        missing += [
+            "%s.%s" % (model._table, field.name)
+            for field in model._fields.values()
+            if field.store and field.column_type and field.name not in columns
+        ]
+    return missing
+
+
+def check_schema(env):
+    missing = schema_drift(env)
+    if missing:
+        raise SystemExit(
+            "%s is older than the addons (missing: %s). Rebuild the template "
+            "(make test) and generate the bench database again, or run the "
+            "benchmarks with the code the database was built from."
+            % (env.cr.dbname, ", ".join(missing[:8]))
+        )
 
 
 def percentile(values, fraction):

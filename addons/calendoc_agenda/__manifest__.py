@@ -22,6 +22,8 @@
         "wizards/calendoc_slot_finder_views.xml",
         "wizards/calendoc_cancel_wizard_views.xml",
         "views/calendoc_menus.xml",
+        "data/calendoc_sms_data.xml",
+        "views/sms_sms_views.xml",
     ],
     "demo": [
         "demo/calendoc_agenda_demo.xml",

@@ -12,6 +12,18 @@ class ResCompany(models.Model):
         "answering. Secretaries may still book outside service hours.",
     )
     calendoc_service_hour_to = fields.Float(string="Service closes at", default=21.0)
+    calendoc_same_day_reminder = fields.Selection(
+        [
+            ("none", "No reminder"),
+            ("after_booking", "Shortly after booking"),
+        ],
+        string="Same-day bookings",
+        required=True,
+        default="none",
+        help="SMS reminder of an appointment booked on the day it takes place: "
+        "none (the confirmation is enough), or 15 minutes after booking when that "
+        "is still more than an hour before the appointment.",
+    )
 
     @api.constrains("calendoc_service_hour_from", "calendoc_service_hour_to")
     def _check_calendoc_service_hours(self):

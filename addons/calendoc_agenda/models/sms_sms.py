@@ -273,7 +273,5 @@ class SmsSms(models.Model):
                 reference or "?",
             )
             return "pending", False, reference or False
-        _logger.info(
-            "CalenDoc SMS %s: unexpected answer from the OVH SMS API", self.id
-        )
+        _logger.info("CalenDoc SMS %s: unexpected answer from the OVH SMS API", self.id)
         return "error", "sms_server", False

@@ -104,14 +104,22 @@ class CalendocCreditMove(models.Model):
         return super().init()
 
     def write(self, vals):
-        raise UserError(
-            self.env._("Credit moves cannot be changed: record a correction instead.")
-        )
+        if self:
+            raise UserError(
+                self.env._(
+                    "Credit moves cannot be changed: record a correction instead."
+                )
+            )
+        return super().write(vals)
 
     def unlink(self):
-        raise UserError(
-            self.env._("Credit moves cannot be deleted: record a correction instead.")
-        )
+        if self:
+            raise UserError(
+                self.env._(
+                    "Credit moves cannot be deleted: record a correction instead."
+                )
+            )
+        return super().unlink()
 
     @api.model
     def _balances_after(self, packs):
