@@ -2,6 +2,8 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import res_users
+from . import calendoc_delegation
+from . import calendoc_login_failure
 from . import calendoc_requester_category
 from . import calendoc_practice
 from . import calendoc_practice_line

@@ -205,8 +205,15 @@ class CalendarEvent(models.Model):
         with self._calendoc_overlap_guard():
             events = super(CalendarEvent, self.with_context(context)).create(vals_list)
             booked = events.filtered("calendoc_practitioner_id")
+            Delegation = self.env["calendoc.delegation"]
             for event in booked.filtered(lambda e: e.calendoc_state != "cancelled"):
-                event._calendoc_charged_account()._calendoc_consume_credits(
+                account = event._calendoc_charged_account()
+                if Delegation._log_use(event.calendoc_account_id, event):
+                    # a subcontractor booked: the client pays, the ledger says who
+                    account = account.with_context(
+                        calendoc_acting_account_id=self.env.user.partner_id.commercial_partner_id.id
+                    )
+                account._calendoc_consume_credits(
                     "appointment", 1, f"calendar.event:{event.id}", event
                 )
         booked._calendoc_after_booking()

@@ -1,4 +1,8 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .calendoc_delegation import compute_access_scopes, scope_of
 
 
 class CalendocPractitioner(models.Model):
@@ -55,6 +59,54 @@ class CalendocPractitioner(models.Model):
         help="The practitioner may read the agendas of the other practitioners of "
         "his practices.",
     )
+
+    calendoc_access_scope = fields.Char(
+        compute="_compute_calendoc_access_scope",
+        search="_search_calendoc_access_scope",
+        help="Technical: agendas the current user may reach for a scope, now.",
+    )
+
+    @api.depends_context("uid")
+    def _compute_calendoc_access_scope(self):
+        compute_access_scopes(self)
+
+    def _search_calendoc_access_scope(self, operator, value):
+        """Practitioners whose agenda the current user may reach for the scope
+        ``value`` ('agenda_read' or 'agenda_write'): those of the accounts she
+        serves or that delegated to her, her own agenda, the agendas lent to her
+        by their holders and, to read, her colleagues' when she may see them."""
+        value = scope_of(operator, value)
+        if not value:
+            raise UserError(self.env._("Unsupported search on agenda access."))
+        user = self.env.user
+        if user.calendoc_sees_all_accounts:
+            return [(1, "=", 1)]
+        Delegation = self.env["calendoc.delegation"]
+        if value == "config":
+            return [("account_id.calendoc_access_scope", "like", ",config,")]
+        if value not in ("agenda_read", "agenda_write"):
+            return [("account_id", "in", Delegation._accessible_accounts_sql(value))]
+        domain = [
+            "|",
+            "|",
+            ("account_id", "in", Delegation._accessible_accounts_sql(value)),
+            ("user_id", "=", user.id),
+            ("user_id", "in", Delegation._delegated_practitioner_users_sql(value)),
+        ]
+        if value == "agenda_read":
+            colleagues = SQL(
+                """(
+                SELECT other.practitioner_id
+                  FROM calendoc_schedule mine
+                  JOIN calendoc_practitioner me ON me.id = mine.practitioner_id
+                  JOIN resource_resource r ON r.id = me.resource_id
+                  JOIN calendoc_schedule other ON other.practice_id = mine.practice_id
+                 WHERE r.user_id = %s AND me.see_colleagues
+                )""",
+                user.id,
+            )
+            domain = ["|", ("id", "in", colleagues)] + domain
+        return domain
 
     @api.depends("schedule_ids.practice_id")
     def _compute_practice_ids(self):

@@ -4,9 +4,10 @@ import secrets
 from stdnum.fr import siret as stdnum_siret
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools.phone import to_e164
+from .calendoc_delegation import compute_access_scopes, scope_of
 
 OFFERS = [
     ("standard", "Standard"),
@@ -43,6 +44,13 @@ class ResPartner(models.Model):
         "user_id",
         string="Assigned secretaries",
         domain=[("share", "=", False)],
+    )
+    calendoc_access_scope = fields.Char(
+        compute="_compute_calendoc_access_scope",
+        search="_search_calendoc_access_scope",
+        help="Technical: record rules filter client accounts with "
+        "('calendoc_access_scope', '=', scope) to keep those the current user "
+        "may reach for that scope now.",
     )
     calendoc_requester_category_ids = fields.One2many(
         "calendoc.requester.category", "account_id", string="Requester categories"
@@ -106,6 +114,47 @@ class ResPartner(models.Model):
             region = partner._calendoc_phone_region()
             partner.calendoc_phone_e164 = to_e164(partner.phone, region)
             partner.calendoc_mobile_e164 = to_e164(partner.mobile, region)
+
+    @api.depends_context("uid")
+    def _compute_calendoc_access_scope(self):
+        compute_access_scopes(self)
+
+    def _search_calendoc_access_scope(self, operator, value):
+        """Client accounts the current user may reach for the scope ``value``
+        (see calendoc.delegation). Evaluated at each query, so delegations
+        start and end on time without any cron."""
+        value = scope_of(operator, value)
+        if not value:
+            raise UserError(self.env._("Unsupported search on account access."))
+        if self.env.user.calendoc_sees_all_accounts:
+            return [(1, "=", 1)]
+        if value == "config":
+            # Practitioners read the configuration of their own accounts.
+            return [
+                "|",
+                (
+                    "id",
+                    "in",
+                    self.env["calendoc.delegation"]._accessible_accounts_sql(
+                        "agenda_read"
+                    ),
+                ),
+                (
+                    "id",
+                    "in",
+                    self.env["calendoc.practitioner"]
+                    .sudo()
+                    ._search([("user_id", "=", self.env.uid)])
+                    .subselect("account_id"),
+                ),
+            ]
+        return [
+            (
+                "id",
+                "in",
+                self.env["calendoc.delegation"]._accessible_accounts_sql(value),
+            )
+        ]
 
     def _compute_calendoc_appointment_counts(self):
         now = fields.Datetime.now()

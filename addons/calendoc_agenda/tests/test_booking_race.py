@@ -66,12 +66,14 @@ class TestBookingRace(BaseCase):
             resource, partner = doctor.resource_id, doctor.partner_id
             doctor.unlink()
             resource.unlink()
+            # Archived, not deleted: other addons (credits) may keep rows about
+            # the account, which this agenda test need not know.
             (
                 partner
                 | env["res.partner"].browse(
                     [self.ids["requester"], self.ids["account"]]
                 )
-            ).unlink()
+            ).write({"active": False})
             env["resource.calendar"].browse(self.ids["calendar"]).unlink()
             cr.commit()  # pylint: disable=invalid-commit
 
