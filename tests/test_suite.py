@@ -12,7 +12,9 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.translate import trans_export
 
 ADDONS_DIR = Path(__file__).resolve().parent.parent / "addons"
-ADDONS = sorted(p.name for p in ADDONS_DIR.iterdir() if (p / "__manifest__.py").exists())
+ADDONS = sorted(
+    p.name for p in ADDONS_DIR.iterdir() if (p / "__manifest__.py").exists()
+)
 
 
 @tagged("post_install", "-at_install")
@@ -69,8 +71,7 @@ class TestSuite(TransactionCase):
                 buffer = io.BytesIO()
                 trans_export(None, [addon], buffer, "po", self.env.cr)
                 exported = {
-                    entry.msgid
-                    for entry in polib.pofile(buffer.getvalue().decode())
+                    entry.msgid for entry in polib.pofile(buffer.getvalue().decode())
                 }
                 shipped_pot = {
                     entry.msgid
@@ -85,7 +86,9 @@ class TestSuite(TransactionCase):
                 )
                 french = polib.pofile(str(ADDONS_DIR / addon / "i18n" / "fr.po"))
                 translated = {
-                    entry.msgid for entry in french if entry.msgstr and not entry.obsolete
+                    entry.msgid
+                    for entry in french
+                    if entry.msgstr and not entry.obsolete
                 }
                 self.assertEqual(
                     exported - translated,

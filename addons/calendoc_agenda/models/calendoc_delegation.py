@@ -302,11 +302,25 @@ class CalendocDelegation(models.Model):
             )
 
     @api.model
+    def _flush_access_sources(self):
+        """The access SQL below reads these tables directly: write pending ORM
+        changes first (nothing is sent when nothing is pending)."""
+        self.env["calendoc.delegation"].flush_model()
+        self.env["res.partner"].flush_model(
+            ["calendoc_secretary_ids", "commercial_partner_id"]
+        )
+        self.env["res.users"].flush_model(["partner_id"])
+        self.env["calendoc.practitioner"].flush_model(["see_colleagues", "account_id"])
+        self.env["resource.resource"].flush_model(["user_id"])
+        self.env["calendoc.schedule"].flush_model(["practitioner_id", "practice_id"])
+
+    @api.model
     def _accessible_accounts_sql(self, scope):
         """SQL selecting the ids of the client accounts whose ``scope`` data the
         current user may reach: assigned accounts (every scope), accounts
         delegated to her or to her firm and active now, and (portal) her own
         account."""
+        self._flush_access_sources()
         user = self.env.user
         # any delegation opens the account's configuration ('config')
         scope_sql = (

@@ -41,14 +41,9 @@ class CalendocLoginFailure(models.Model):
 
     @api.model
     def _record(self, login, ip):
-        # The login's own transaction is rolled back on failure: record the
-        # failure in a transaction of its own.
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                SQL(
-                    "INSERT INTO calendoc_login_failure (login, ip, date) VALUES (%s, %s, %s)",
-                    login,
-                    ip,
-                    fields.Datetime.now(),
-                )
-            )
+        self.create({"login": login, "ip": ip, "date": fields.Datetime.now()})
+
+    @api.model
+    def _forget(self, login):
+        """A successful login clears the login's failures (not the IP's)."""
+        self.search([("login", "=", login)]).unlink()

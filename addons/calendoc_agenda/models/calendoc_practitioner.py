@@ -79,7 +79,10 @@ class CalendocPractitioner(models.Model):
         if not value:
             raise UserError(self.env._("Unsupported search on agenda access."))
         user = self.env.user
-        if user.calendoc_sees_all_accounts:
+        if user.calendoc_sees_all_accounts and (
+            value != "agenda_write" or user.calendoc_changes_all_accounts
+        ):
+            # managers reach everything; auditors read everything
             return [(1, "=", 1)]
         Delegation = self.env["calendoc.delegation"]
         if value == "config":

@@ -127,7 +127,10 @@ class ResPartner(models.Model):
         if not value:
             raise UserError(self.env._("Unsupported search on account access."))
         if self.env.user.calendoc_sees_all_accounts:
-            return [(1, "=", 1)]
+            # auditors read everything and change nothing
+            writes = value == "agenda_write"
+            if not writes or self.env.user.calendoc_changes_all_accounts:
+                return [(1, "=", 1)]
         if value == "config":
             # Practitioners read the configuration of their own accounts.
             return [

@@ -1,6 +1,4 @@
-import contextlib
-
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied, ValidationError
 from odoo.http import request
 
@@ -8,6 +6,11 @@ from odoo.http import request
 class ResUsers(models.Model):
     _inherit = "res.users"
 
+    calendoc_changes_all_accounts = fields.Boolean(
+        string="Changes every client account",
+        compute="_compute_calendoc_sees_all_accounts",
+        help="Secretariat managers (auditors only read).",
+    )
     calendoc_sees_all_accounts = fields.Boolean(
         string="Sees every client account",
         compute="_compute_calendoc_sees_all_accounts",
@@ -17,6 +20,9 @@ class ResUsers(models.Model):
 
     def _compute_calendoc_sees_all_accounts(self):
         for user in self:
+            user.calendoc_changes_all_accounts = user.has_group(
+                "calendoc_agenda.group_calendoc_manager"
+            )
             user.calendoc_sees_all_accounts = user.has_group(
                 "calendoc_agenda.group_calendoc_manager"
             ) or user.has_group("calendoc_agenda.group_calendoc_auditor")
@@ -86,30 +92,34 @@ class ResUsersPermanence(models.Model):
     def _calendoc_login(self, code, user_id):
         return f"{code.strip().upper()}/{user_id.strip().lower()}"
 
-    @contextlib.contextmanager
-    def _assert_can_auth(self, user=None):
+    @classmethod
+    def _login(cls, db, credential, user_agent_env):
         """Throttle failed logins per login (permanence + user id) and per IP in
-        the database, so that the limit holds across workers and servers."""
-        if not request:
-            with super()._assert_can_auth(user=user):
-                yield
-            return
+        the database, so that the limit holds across workers and servers. The
+        login's own transaction is rolled back when it fails: failures are
+        counted and recorded in transactions of their own."""
+        if not request or credential.get("type", "password") != "password":
+            return super()._login(db, credential, user_agent_env)
+        login = (credential.get("login") or "").strip().lower()
         ip = request.httprequest.remote_addr or "?"
-        login = (
-            (user or "").strip().lower() if isinstance(user, str) else str(user or "")
-        )
-        Failure = self.env["calendoc.login.failure"].sudo()
-        if Failure._too_many(login, ip):
-            raise AccessDenied(
-                self.env._(
-                    "Too many login failures, please wait a bit before trying again."
+        with cls.pool.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if env["calendoc.login.failure"]._too_many(login, ip):
+                raise AccessDenied(
+                    env._(
+                        "Too many login failures, please wait a bit before trying again."
+                    )
                 )
-            )
         try:
-            with super()._assert_can_auth(user=user):
-                yield
+            auth_info = super()._login(db, credential, user_agent_env)
         except AccessDenied:
-            Failure._record(login, ip)
+            with cls.pool.cursor() as cr:
+                api.Environment(cr, SUPERUSER_ID, {})["calendoc.login.failure"]._record(
+                    login, ip
+                )
             raise
-        else:
-            Failure.search([("login", "=", login)]).unlink()
+        with cls.pool.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["calendoc.login.failure"]._forget(
+                login
+            )
+        return auth_info

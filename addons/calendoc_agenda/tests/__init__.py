@@ -4,6 +4,7 @@ from . import test_booking_race
 from . import test_requester
 from . import test_sms_segments
 from . import test_access
+from . import test_delegation
 from . import test_ui
 from . import test_sms_rules
 from . import test_sms_gateway

@@ -1,0 +1,275 @@
+"""The access matrix of every CalenDoc model, built from the registry.
+
+For each model of the installed CalenDoc addons and each role, read, write,
+create and unlink are checked (ACLs and record rules, through real users) on a
+record of client account A. A model that appears without a line in FIXTURES
+(or in SYSTEM_MODELS) makes the test fail: a new model must say who may do what.
+"""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.calendoc_agenda.tests.common import CalendocCase
+
+R, W, C, U = "read", "write", "create", "unlink"
+ALL = {R, W, C, U}
+CONFIG = (
+    "calendoc.practice",
+    "calendoc.practitioner",
+    "calendoc.schedule",
+    "calendoc.appointment.type",
+)
+# Configuration of the firm itself (not of a client account), or technical.
+SYSTEM_MODELS = {
+    "calendoc.offer": "offers of the firm: everyone reads, managers edit",
+    "calendoc.sms.tariff": "the firm's SMS prices",
+    "calendoc.syntec.index": "public index values, managers only",
+    "calendoc.price.revision": "the firm's price history, managers only",
+    "calendoc.price.revision.line": "the firm's price history, managers only",
+    "calendoc.terms.version": "the firm's terms, public",
+    "calendoc.terms.objection": "managers record objections",
+    "calendoc.login.failure": "technical, administrators only",
+}
+
+# role -> model -> allowed operations on a record of account A
+EXPECTED = {
+    "manager": {
+        **dict.fromkeys(CONFIG, ALL),
+        "calendoc.practice.line": ALL,
+        "calendoc.requester.category": ALL,
+        "calendar.event": ALL,
+        "res.partner": ALL,
+        "calendoc.delegation": {R, W, C},
+        "calendoc.delegation.log": {R},
+        "calendoc.pack": {R, W},
+        "calendoc.credit.move": {R},
+        "calendoc.wallet": {R},
+    },
+    "auditor": {
+        **dict.fromkeys(CONFIG, {R}),
+        "calendoc.practice.line": {R},
+        "calendoc.requester.category": {R},
+        "calendar.event": {R},
+        "res.partner": {R},
+        "calendoc.delegation": {R},
+        "calendoc.delegation.log": {R},
+        "calendoc.pack": {R},
+        "calendoc.credit.move": {R},
+        "calendoc.wallet": {R},
+    },
+    "secretary": {
+        **dict.fromkeys(CONFIG, {R}),
+        "calendoc.practice.line": {R},
+        "calendoc.requester.category": {R},
+        "calendar.event": ALL,
+        "res.partner": ALL,
+        "calendoc.pack": {R},
+        "calendoc.credit.move": {R},
+        "calendoc.wallet": {R},
+    },
+    "other_secretary": {},
+    "delegate": {
+        **dict.fromkeys(CONFIG, {R}),
+        "calendoc.practice.line": {R},
+        "calendoc.requester.category": {R},
+        "calendar.event": ALL,
+        "res.partner": ALL,
+        "calendoc.delegation": {R},
+        "calendoc.delegation.log": {R},
+    },
+    # not a party of the fixture delegation, and its own one has ended
+    "expired_delegate": {},
+    "practitioner": {
+        **dict.fromkeys(CONFIG, {R}),
+        "calendar.event": ALL,
+        "res.partner": {R},
+    },
+    "portal_client": {
+        **dict.fromkeys(CONFIG, {R}),
+        "calendar.event": {R},
+        "calendoc.delegation": {R, W, C},
+        "calendoc.delegation.log": {R},
+        "calendoc.pack": {R},
+        "calendoc.credit.move": {R},
+        "calendoc.wallet": {R},
+    },
+    "public": {},
+}
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrix(CalendocCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        firm = env["res.partner"].create({"name": "Sous-traitant", "is_company": True})
+        cls.users = {
+            "manager": new_test_user(
+                env, "m_manager", groups="calendoc_agenda.group_calendoc_manager"
+            ),
+            "auditor": new_test_user(
+                env, "m_auditor", groups="calendoc_agenda.group_calendoc_auditor"
+            ),
+            "secretary": cls.secretary,
+            "other_secretary": new_test_user(
+                env, "m_other", groups="calendoc_agenda.group_calendoc_secretary"
+            ),
+            "delegate": new_test_user(
+                env, "m_delegate", groups="calendoc_agenda.group_calendoc_secretary"
+            ),
+            "expired_delegate": new_test_user(
+                env, "m_expired", groups="calendoc_agenda.group_calendoc_secretary"
+            ),
+            "practitioner": new_test_user(
+                env, "m_doctor", groups="calendoc_agenda.group_calendoc_practitioner"
+            ),
+            "portal_client": new_test_user(
+                env, "m_portal", groups="calendoc_agenda.group_calendoc_portal_client"
+            ),
+            "public": env.ref("base.public_user"),
+        }
+        cls.users["delegate"].partner_id.parent_id = firm
+        cls.users["portal_client"].partner_id.parent_id = cls.account
+        cls.doctor.user_id = cls.users["practitioner"]
+        now = fields.Datetime.now()
+        Delegation = env["calendoc.delegation"]
+        cls.delegation = Delegation.create(
+            {
+                "grantor_account_id": cls.account.id,
+                "grantee_account_id": firm.id,
+                "scope_agenda_read": True,
+                "scope_agenda_write": True,
+                "scope_requesters": True,
+                "reason": "Remplacement d'été",
+                "date_end": now + timedelta(days=30),
+            }
+        )
+        Delegation.create(
+            {
+                "grantor_account_id": cls.account.id,
+                "grantee_user_id": cls.users["expired_delegate"].id,
+                "scope_agenda_read": True,
+                "scope_requesters": True,
+                "scope_statements": True,
+                "reason": "Ancien remplacement",
+                "date_start": now - timedelta(days=30),
+                "date_end": now - timedelta(days=1),
+            }
+        )
+        template = env["product.template"].create(
+            {
+                "name": "Matrix pack",
+                "is_calendoc_pack": True,
+                "calendoc_offer": "avantage",
+                "calendoc_appointment_credits": 10,
+            }
+        )
+        pack = env["calendoc.pack"]._create_pack(cls.account, template, 1, "matrix")
+        event = cls.env["calendar.event"].create(
+            {
+                "calendoc_practitioner_id": cls.doctor.id,
+                "calendoc_type_id": cls.consult.id,
+                "calendoc_requester_id": cls.requester.id,
+                "start": now.replace(microsecond=0) + timedelta(days=3),
+            }
+        )
+        cls.fixtures = {
+            "calendoc.practice": cls.practice,
+            "calendoc.practitioner": cls.doctor,
+            "calendoc.schedule": cls.practice.schedule_ids[:1],
+            "calendoc.appointment.type": cls.consult,
+            "calendoc.practice.line": env["calendoc.practice.line"].create(
+                {"practice_id": cls.practice.id, "number": "02 41 11 22 33"}
+            ),
+            "calendoc.requester.category": env["calendoc.requester.category"].create(
+                {"name": "Fidèle", "account_id": cls.account.id}
+            ),
+            "calendar.event": event,
+            "res.partner": cls.requester,
+            "calendoc.delegation": cls.delegation,
+            "calendoc.delegation.log": cls.delegation.log_ids[:1],
+            "calendoc.pack": pack,
+            "calendoc.credit.move": pack.move_ids[:1],
+            "calendoc.wallet": env["calendoc.wallet"].search(
+                [("account_id", "=", cls.account.id)]
+            ),
+        }
+
+    def calendoc_models(self):
+        modules = (
+            self.env["ir.module.module"]
+            .search([("name", "like", "calendoc_%"), ("state", "=", "installed")])
+            .mapped("name")
+        )
+        data = self.env["ir.model.data"].search(
+            [("model", "=", "ir.model"), ("module", "in", modules)]
+        )
+        models = self.env["ir.model"].browse(data.mapped("res_id"))
+        return {
+            m.model
+            for m in models
+            if not m.transient
+            and not self.env[m.model]._abstract
+            and m.model.startswith("calendoc.")
+        }
+
+    def test_every_calendoc_model_is_in_the_matrix(self):
+        covered = set(self.fixtures) | set(SYSTEM_MODELS)
+        self.assertEqual(
+            self.calendoc_models() - covered,
+            set(),
+            "new models need a line in the access matrix",
+        )
+        for model in self.calendoc_models() - set(SYSTEM_MODELS):
+            rules = self.env["ir.rule"].search([("model_id.model", "=", model)])
+            self.assertTrue(rules, f"{model} holds client data but has no record rule")
+
+    def test_access_matrix(self):
+        for role, user in self.users.items():
+            for model, record in self.fixtures.items():
+                self.assertTrue(record, model)
+                allowed = EXPECTED[role].get(model, set())
+                for operation in (R, W, C, U):
+                    with self.subTest(role=role, model=model, operation=operation):
+                        try:
+                            record.with_user(user).check_access(operation)
+                            granted = True
+                        except AccessError:
+                            granted = False
+                        self.assertEqual(
+                            granted,
+                            operation in allowed,
+                            f"{role} {'can' if granted else 'cannot'} {operation} {model}",
+                        )
+
+    def test_requester_of_another_account_never_leaks(self):
+        stranger = self.env["res.partner"].create(
+            {
+                "is_calendoc_requester": True,
+                "calendoc_account_id": self.other_account.id,
+                "calendoc_last_name": "Ailleurs",
+                "mobile": "06 99 88 77 66",
+            }
+        )
+        for role in (
+            "secretary",
+            "delegate",
+            "practitioner",
+            "portal_client",
+            "other_secretary",
+        ):
+            with self.subTest(role=role):
+                self.assertFalse(
+                    self.env["res.partner"]
+                    .with_user(self.users[role])
+                    .search([("id", "=", stranger.id)])
+                )
+        self.assertTrue(
+            self.env["res.partner"]
+            .with_user(self.users["manager"])
+            .search([("id", "=", stranger.id)])
+        )
