@@ -37,11 +37,10 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import pytz
-from benchlib import check_schema
+from benchlib import TAG, check_schema
 
 # Databases never written to, whatever the arguments say.
 PROTECTED_DBS = {"calendoc_test", "calendoc_demo", "postgres", "template0", "template1"}
-TAG = "BENCH"
 PARIS = pytz.timezone("Europe/Paris")
 # Working hours of the generated weekly calendar (local time), Mon-Fri.
 HOURS = [(8.5, 12.0, "morning"), (14.0, 18.0, "afternoon")]

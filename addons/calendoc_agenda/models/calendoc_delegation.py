@@ -225,9 +225,11 @@ class CalendocDelegation(models.Model):
         return result
 
     def unlink(self):
-        raise UserError(
-            self.env._("Delegations are kept for the record: revoke them instead.")
-        )
+        if self:
+            raise UserError(
+                self.env._("Delegations are kept for the record: revoke them instead.")
+            )
+        return super().unlink()
 
     def action_revoke(self):
         """Revoke at once: the rights stop with the next request."""
