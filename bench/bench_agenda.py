@@ -27,15 +27,16 @@ from benchlib import (
 )
 
 TARGET_MS = 500
+# What the CalenDoc week view (calendar_event_view_calendar_calendoc) reads.
 FIELDS = [
     "name",
     "start",
     "stop",
+    "allday",
     "calendoc_practitioner_id",
-    "calendoc_requester_id",
+    "calendoc_practice_id",
     "calendoc_type_id",
     "calendoc_state",
-    "partner_ids",
 ]
 
 

@@ -129,6 +129,13 @@ class CalendarEvent(models.Model):
             ON calendar_event_res_partner_rel (res_partner_id, calendar_event_id)
             """
         )
+        # The slot engine skips events an attendee declined.
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS calendar_attendee_declined_idx
+            ON calendar_attendee (event_id, partner_id) WHERE state = 'declined'
+            """
+        )
         return super().init()
 
     @api.depends(
@@ -367,10 +374,14 @@ class CalendarEvent(models.Model):
                 filter(None, [apt_type.name, requester.name])
             ) or self.env._("Appointment")
         if "partner_ids" not in vals:
-            vals["partner_ids"] = [
-                fields.Command.link(p.id) for p in practitioner.partner_id | requester
-            ]
+            # The requester only: the practitioner's agenda is the appointments
+            # of his practitioner record; his contact attends his own, private
+            # events, which the slot engine reads as busy time.
+            vals["partner_ids"] = [fields.Command.link(p.id) for p in requester]
         vals.setdefault("show_as", "busy")
+        # Who may read an appointment is decided by CalenDoc's rules; an explicit
+        # privacy spares Odoo's per-event private-event check.
+        vals.setdefault("privacy", "public")
 
     @api.model
     def _calendoc_lock_practitioners(self, practitioner_ids):

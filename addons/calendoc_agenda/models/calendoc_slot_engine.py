@@ -262,11 +262,14 @@ class CalendocSlotEngine(models.AbstractModel):
                 common_leaves.append((leave_from, leave_to))
 
         opening = None
+        cache = {}
         if None in attendances:
-            opening = _merge(self._weekly_to_utc(tz, days, attendances[None]))
+            opening = _merge(self._weekly_to_utc(tz, days, attendances[None], cache))
         free = {}
         for practitioner in practitioners:
-            work = _merge(self._weekly_to_utc(tz, days, attendances[practitioner.id]))
+            work = _merge(
+                self._weekly_to_utc(tz, days, attendances[practitioner.id], cache)
+            )
             if opening is not None:
                 work = _intersect(work, opening)
             holes = _merge(common_leaves + own_leaves[practitioner.id])
@@ -358,8 +361,10 @@ class CalendocSlotEngine(models.AbstractModel):
 
     # --- time zone arithmetic -------------------------------------------------------
     @api.model
-    def _weekly_to_utc(self, tz, days, attendances):
-        """Weekly hours (local, per weekday) laid on ``days``, as UTC intervals."""
+    def _weekly_to_utc(self, tz, days, attendances, cache=None):
+        """Weekly hours (local, per weekday) laid on ``days``, as UTC intervals.
+        ``cache`` memoises local-to-UTC conversions shared by practitioners."""
+        cache = {} if cache is None else cache
         by_weekday = defaultdict(list)
         for attendance in attendances:
             by_weekday[int(attendance[0])].append(attendance)
@@ -379,12 +384,13 @@ class CalendocSlotEngine(models.AbstractModel):
                     continue
                 if (valid_from and day < valid_from) or (valid_to and day > valid_to):
                     continue
-                intervals.append(
-                    (
-                        self._local_to_utc(tz, day, hour_from),
-                        self._local_to_utc(tz, day, hour_to),
-                    )
-                )
+                bounds = []
+                for hour in (hour_from, hour_to):
+                    key = (day, hour)
+                    if key not in cache:
+                        cache[key] = self._local_to_utc(tz, day, hour)
+                    bounds.append(cache[key])
+                intervals.append(tuple(bounds))
         return intervals
 
     @api.model
