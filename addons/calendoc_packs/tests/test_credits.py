@@ -148,6 +148,47 @@ class TestCredits(PacksCase):
         with self.assertRaisesRegex(UserError, "positive"):
             self.account._calendoc_consume_credits("appointment", 0, "zero", None)
 
+    def test_subcontractor_booking_is_charged_to_the_client(self):
+        self.grant()
+        firm = self.env["res.partner"].create(
+            {"name": "Secrétariat sous-traitant", "is_company": True}
+        )
+        delegate = new_test_user(
+            self.env,
+            login="subcontractor",
+            groups="calendoc_agenda.group_calendoc_secretary",
+        )
+        delegate.partner_id.parent_id = firm
+        self.env["calendoc.delegation"].create(
+            {
+                "grantor_account_id": self.account.id,
+                "grantee_account_id": firm.id,
+                "scope_agenda_read": True,
+                "scope_agenda_write": True,
+                "scope_requesters": True,
+                "reason": "Sous-traitance",
+            }
+        )
+        self.requester.calendoc_sms_opt_out = True
+        event = (
+            self.env["calendar.event"]
+            .with_user(delegate)
+            .create(
+                {
+                    "calendoc_practitioner_id": self.doctor.id,
+                    "calendoc_type_id": self.consult.id,
+                    "calendoc_requester_id": self.requester.id,
+                    "start": MONDAY.replace(hour=8),
+                }
+            )
+        )
+        move = self.env["calendoc.credit.move"].search(
+            [("key", "=", f"calendar.event:{event.id}")]
+        )
+        self.assertEqual(move.account_id, self.account, "the client pays")
+        self.assertEqual(move.charged_for_id, firm, "the ledger says who acted")
+        self.assertEqual(self.account._calendoc_balances()["appointment"], 4)
+
     def test_manager_corrections(self):
         pack = self.grant()
         manager = new_test_user(
