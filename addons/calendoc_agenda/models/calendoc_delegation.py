@@ -317,6 +317,30 @@ class CalendocDelegation(models.Model):
         self.env["calendoc.schedule"].flush_model(["practitioner_id", "practice_id"])
 
     @api.model
+    def _delegated_to_me_sql(self, grantor_column, scope):
+        """SQL selecting ``grantor_column`` of the delegations given to the
+        current user (or to her firm) for ``scope``, active now. Any delegation
+        opens the grantor's configuration (scope 'config')."""
+        user = self.env.user
+        return SQL(
+            """
+            SELECT %(grantor)s FROM calendoc_delegation
+             WHERE %(grantor)s IS NOT NULL
+               AND revoked_date IS NULL
+               AND date_start <= %(now)s AND (date_end IS NULL OR date_end > %(now)s)
+               AND %(scope)s
+               AND (grantee_user_id = %(uid)s OR grantee_account_id = %(company)s)
+            """,
+            grantor=SQL.identifier(grantor_column),
+            now=fields.Datetime.now(),
+            scope=SQL("TRUE")
+            if scope == "config"
+            else SQL.identifier(f"scope_{scope}"),
+            uid=user.id,
+            company=user.partner_id.commercial_partner_id.id,
+        )
+
+    @api.model
     def _accessible_accounts_sql(self, scope):
         """SQL selecting the ids of the client accounts whose ``scope`` data the
         current user may reach: assigned accounts (every scope), accounts
@@ -324,28 +348,16 @@ class CalendocDelegation(models.Model):
         account."""
         self._flush_access_sources()
         user = self.env.user
-        # any delegation opens the account's configuration ('config')
-        scope_sql = (
-            SQL("TRUE") if scope == "config" else SQL.identifier(f"scope_{scope}")
-        )
+        own = user.partner_id.commercial_partner_id.id
         return SQL(
             """(
             SELECT account_id FROM calendoc_account_secretary_rel WHERE user_id = %(uid)s
-            UNION
-            SELECT grantor_account_id FROM calendoc_delegation
-             WHERE grantor_account_id IS NOT NULL
-               AND revoked_date IS NULL
-               AND date_start <= %(now)s AND (date_end IS NULL OR date_end > %(now)s)
-               AND %(scope)s
-               AND (grantee_user_id = %(uid)s OR grantee_account_id = %(company)s)
-            UNION
-            SELECT %(own)s WHERE %(own)s IS NOT NULL
+            UNION %(delegated)s
+            UNION SELECT %(own)s WHERE %(own)s IS NOT NULL
             )""",
             uid=user.id,
-            now=fields.Datetime.now(),
-            scope=scope_sql,
-            company=user.partner_id.commercial_partner_id.id,
-            own=user.partner_id.commercial_partner_id.id
+            delegated=self._delegated_to_me_sql("grantor_account_id", scope),
+            own=own
             if user.has_group("calendoc_agenda.group_calendoc_portal_client")
             else None,
         )
@@ -354,21 +366,7 @@ class CalendocDelegation(models.Model):
     def _delegated_practitioner_users_sql(self, scope):
         """SQL selecting the users who lent their own agenda (``scope``) to the
         current user, now."""
-        user = self.env.user
-        return SQL(
-            """(
-            SELECT grantor_user_id FROM calendoc_delegation
-             WHERE grantor_user_id IS NOT NULL
-               AND revoked_date IS NULL
-               AND date_start <= %(now)s AND (date_end IS NULL OR date_end > %(now)s)
-               AND %(scope)s
-               AND (grantee_user_id = %(uid)s OR grantee_account_id = %(company)s)
-            )""",
-            uid=user.id,
-            now=fields.Datetime.now(),
-            scope=SQL.identifier(f"scope_{scope}"),
-            company=user.partner_id.commercial_partner_id.id,
-        )
+        return SQL("(%s)", self._delegated_to_me_sql("grantor_user_id", scope))
 
     @api.model
     def _log_use(self, account, record):
