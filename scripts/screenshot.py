@@ -7,6 +7,7 @@ session cookie over the DevTools protocol, opens URL and saves a PNG.
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -31,10 +32,16 @@ def main():
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         chrome = subprocess.Popen(
             [
-                "chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                "--no-first-run", "--disable-background-networking",
-                "--remote-debugging-port=9333", f"--user-data-dir={profile}",
-                f"--window-size={width},{height}", "about:blank",
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--remote-debugging-port=9333",
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                "about:blank",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -65,11 +72,17 @@ def main():
                 value=session.cookies["session_id"],
                 url=base,
             )
-            call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                 deviceScaleFactor=1, mobile=False)
+            call(
+                "Emulation.setDeviceMetricsOverride",
+                width=width,
+                height=height,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
             call("Page.enable")
             call("Page.navigate", url=url)
-            time.sleep(float(__import__("os").environ.get("SHOT_WAIT", "15")))  # let the web client render
+            # let the web client load and render
+            time.sleep(float(os.environ.get("SHOT_WAIT", "15")))
             shot = call("Page.captureScreenshot", format="png")
             with open(out, "wb") as handle:
                 handle.write(base64.b64decode(shot["data"]))
