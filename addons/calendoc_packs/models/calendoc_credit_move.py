@@ -58,9 +58,10 @@ class CalendocCreditMove(models.Model):
     )
     charged_for_id = fields.Many2one(
         "res.partner",
-        string="Done for",
+        string="Subcontractor",
         ondelete="restrict",
-        help="When a subcontractor acted for the client, the account it acted from.",
+        help="When a subcontractor acted for the client (through a delegation): "
+        "the subcontractor's firm. The client account pays all the same.",
     )
 
     _sql_constraints = [
