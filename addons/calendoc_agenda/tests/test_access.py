@@ -80,6 +80,13 @@ class TestAgendaAccess(CalendocCase):
         with self.assertRaises(AccessError):
             self.practice.with_user(self.doctor_user).write({"name": "Hacked"})
 
+    def test_archived_account_data_stays_readable_to_those_serving_it(self):
+        self.account.active = False
+        self.assertEqual(self.visible(self.manager, self.event), self.event)
+        self.event.with_user(self.secretary).check_access("read")
+        with self.assertRaises(AccessError):
+            self.event.with_user(self.other_secretary).check_access("read")
+
     def test_manager_sees_everything_and_configures(self):
         self.assertEqual(self.visible(self.manager, self.event), self.event)
         self.practice.with_user(self.manager).write({"greeting": "Bonjour"})

@@ -53,7 +53,7 @@ registry.category("web_tour.tours").add("calendoc_booking_tour", {
         },
         {
             content: "It is booked",
-            trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Booked)",
+            trigger: ".o_statusbar_status button.o_arrow_button_current[data-value=booked]",
         },
     ],
 });
