@@ -129,13 +129,17 @@ class CalendocCreditMove(models.Model):
         if not packs:
             return {}
         self.flush_model()
+        # One backward index scan (pack_id, kind, id DESC) LIMIT 1 per pair:
+        # constant time however long the pack's history (DISTINCT ON read it all).
         self.env.cr.execute(
             SQL(
                 """
-                SELECT DISTINCT ON (pack_id, kind) pack_id, kind, balance_after
-                  FROM calendoc_credit_move
-                 WHERE pack_id = ANY(%s)
-                 ORDER BY pack_id, kind, id DESC
+                SELECT p.id, k.kind,
+                       (SELECT m.balance_after FROM calendoc_credit_move m
+                         WHERE m.pack_id = p.id AND m.kind = k.kind
+                         ORDER BY m.id DESC LIMIT 1)
+                  FROM unnest(%s::int[]) AS p(id)
+                 CROSS JOIN (VALUES ('appointment'), ('sms'), ('combined')) AS k(kind)
                 """,
                 packs.ids,
             )
@@ -143,4 +147,5 @@ class CalendocCreditMove(models.Model):
         return {
             (pack_id, kind): balance
             for pack_id, kind, balance in self.env.cr.fetchall()
+            if balance is not None
         }

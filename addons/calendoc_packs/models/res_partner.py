@@ -94,7 +94,9 @@ class ResPartner(models.Model):
                     key=key if index == 0 else f"{key}#{index + 1}",
                 )
             )
-        account._calendoc_check_low_credits(packs)
+        for pack, source_kind, _take, balance_after in plan:
+            balances[(pack.id, source_kind)] = balance_after
+        account._calendoc_check_low_credits(packs, balances)
         return moves
 
     # --- helpers ---------------------------------------------------------------
@@ -175,12 +177,18 @@ class ResPartner(models.Model):
             return self.env._("SMS")
         return origin.display_name if origin else False
 
-    def _calendoc_check_low_credits(self, packs):
+    def _calendoc_check_low_credits(self, packs, balances):
+        """Warn once per pack when its credits left (``balances`` per (pack id,
+        kind), just computed by the charge) fall under the offer's threshold."""
         for pack in packs.filtered(lambda p: not p.low_alert_sent):
             granted = (
                 pack.appointment_credits + pack.sms_credits + pack.combined_credits
             )
-            left = sum(pack._balances().values())
+            left = sum(
+                balance
+                for (pack_id, _kind), balance in balances.items()
+                if pack_id == pack.id
+            )
             if (
                 granted
                 and left * 100 <= granted * pack.offer_id.alert_threshold_percent

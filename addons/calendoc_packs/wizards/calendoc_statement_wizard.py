@@ -6,6 +6,7 @@ from datetime import datetime, time
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class CalendocStatementWizard(models.TransientModel):
@@ -24,6 +25,7 @@ class CalendocStatementWizard(models.TransientModel):
     )
     date_to = fields.Date(required=True, default=fields.Date.context_today)
     move_ids = fields.Many2many("calendoc.credit.move", compute="_compute_moves")
+    move_count = fields.Integer(string="Moves", compute="_compute_moves")
     appointment_balance = fields.Integer(compute="_compute_moves")
     sms_balance = fields.Integer(string="SMS balance", compute="_compute_moves")
     combined_balance = fields.Integer(compute="_compute_moves")
@@ -33,6 +35,7 @@ class CalendocStatementWizard(models.TransientModel):
     def _compute_moves(self):
         for wizard in self:
             wizard.move_ids = wizard._moves()
+            wizard.move_count = len(wizard.move_ids)
             balances = (
                 wizard.account_id._calendoc_balances() if wizard.account_id else {}
             )
@@ -106,7 +109,11 @@ class CalendocStatementWizard(models.TransientModel):
     def _csv_filename(self):
         return f"releve-{self.account_id.calendoc_permanence_code or self.account_id.id}-{self.date_from}-{self.date_to}.csv"
 
-    def _csv_content(self):
+    def _rows(self):
+        """The statement's lines as display values, read in one query: a
+        100,000-move account must not go through the ORM row by row."""
+        self.ensure_one()
+        self.env["calendoc.credit.move"].flush_model()
         labels = {
             name: dict(
                 self.env["calendoc.credit.move"]
@@ -115,6 +122,47 @@ class CalendocStatementWizard(models.TransientModel):
             )
             for name in ("move_type", "kind")
         }
+        moves = self._moves()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT to_char(m.date, 'YYYY-MM-DD HH24:MI'), m.move_type, m.kind,
+                       m.quantity, m.balance_after, COALESCE(m.description, ''),
+                       m.sms_segments, COALESCE(m.sms_country_code, ''),
+                       COALESCE(p.name, '')
+                  FROM calendoc_credit_move m
+                  LEFT JOIN calendoc_pack p ON p.id = m.pack_id
+                 WHERE m.id = ANY(%s)
+                 ORDER BY m.date, m.id
+                """,
+                moves.ids,
+            )
+        )
+        return [
+            {
+                "date": date,
+                "type": labels["move_type"][move_type],
+                "kind": labels["kind"][kind],
+                "quantity": quantity,
+                "balance_after": balance_after,
+                "description": description,
+                "sms": f"{segments} × {country}" if segments else "",
+                "pack": pack,
+            }
+            for (
+                date,
+                move_type,
+                kind,
+                quantity,
+                balance_after,
+                description,
+                segments,
+                country,
+                pack,
+            ) in self.env.cr.fetchall()
+        ]
+
+    def _csv_content(self):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow(
@@ -125,23 +173,21 @@ class CalendocStatementWizard(models.TransientModel):
                 self.env._("Quantity"),
                 self.env._("Balance after"),
                 self.env._("Paid for"),
-                self.env._("SMS segments"),
-                self.env._("SMS country"),
+                self.env._("SMS"),
                 self.env._("Pack"),
             ]
         )
-        for move in self.move_ids:
+        for row in self._rows():
             writer.writerow(
                 [
-                    fields.Datetime.to_string(move.date),
-                    labels["move_type"][move.move_type],
-                    labels["kind"][move.kind],
-                    move.quantity,
-                    move.balance_after,
-                    move.description or "",
-                    move.sms_segments or "",
-                    move.sms_country_code or "",
-                    move.pack_id.name or "",
+                    row["date"],
+                    row["type"],
+                    row["kind"],
+                    row["quantity"],
+                    row["balance_after"],
+                    row["description"],
+                    row["sms"],
+                    row["pack"],
                 ]
             )
         return buffer.getvalue().encode("utf-8-sig")
