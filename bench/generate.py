@@ -11,15 +11,15 @@ vary from row to row are generated here.
 
 Everything is tagged "BENCH" (accounts, practices, calendars, practitioners,
 names of non-CalenDoc events) so that ``--drop`` can remove it. The simplest is a
-dedicated database copied from the test database: ``--from-template
-calendoc_test`` (re)creates ``--db`` from it first.
+dedicated database copied from one where all the addons are installed with the
+current code: ``--from-template calendoc_dev`` (re)creates ``--db`` from it first.
 
 Example (the full-scale data set of bench/README.md, a few minutes)::
 
     python3 bench/generate.py --config .run/odoo.conf --db calendoc_bench \\
-        --from-template calendoc_test --practices 1 --practitioners 50 \\
+        --from-template calendoc_dev --practices 1 --practitioners 50 \\
         --requesters 1000000 --past-appointments 100000 \\
-        --future-appointments 10000 --extra-events 887500
+        --future-appointments 10000 --total-events 1000000
 """
 
 import argparse
@@ -86,6 +86,14 @@ SPECIALTIES = [
     "Ophtalmologue",
     "Chirurgien-dentiste",
 ]
+# The practitioners' own events: (local hour, minute, name), one hour long.
+PRIVATE_EVENTS = [
+    (8, 30, "Réunion de service"),
+    (12, 15, "Déjeuner de travail"),
+    (12, 15, "Réunion de service"),
+    (16, 0, "Visite à domicile"),
+    (17, 0, "Formation continue"),
+]
 OTHER_EVENT_NAMES = [
     "Réunion d'équipe",
     "Point commercial",
@@ -100,6 +108,8 @@ OTHER_EVENT_NAMES = [
 PAST_STATES = [("done", 85), ("no_show", 5), ("cancelled", 10)]
 FUTURE_STATES = [("booked", 52), ("confirmed", 40), ("cancelled", 8)]
 SOURCES = [("phone", 60), ("secretary", 20), ("online", 15), ("practitioner", 5)]
+# Appointment states that get an SMS reminder (calendar_event_sms.REMINDED_STATES).
+REMINDED_STATES = ("booked", "confirmed")
 
 
 def log(message, *args):
@@ -653,9 +663,14 @@ def generate_requesters(env, args, rng, accounts, now, proto):
 # --- calendar events (COPY) -------------------------------------------------------
 class EventWriter:
     """calendar_event rows with their calendar_event_res_partner_rel and
-    calendar_attendee rows."""
+    calendar_attendee rows, of two kinds: appointments and other events. Each
+    kind starts from a prototype the ORM created (an appointment booked through
+    ``calendar.event.create``, an ordinary event), so that the columns not
+    generated here hold what the ORM writes for that kind (``privacy`` 'public'
+    on appointments, Odoo's default on the others, ``calendoc_state`` and
+    ``calendoc_source`` defaults...)."""
 
-    EVENT_COLUMNS = [
+    COLUMNS = [
         "id",
         "name",
         "start",
@@ -666,6 +681,10 @@ class EventWriter:
         "stop_date",
         "user_id",
         "show_as",
+        "create_date",
+        "write_date",
+    ]
+    APPOINTMENT_COLUMNS = COLUMNS + [
         "calendoc_practitioner_id",
         "calendoc_practice_id",
         "calendoc_account_id",
@@ -676,40 +695,60 @@ class EventWriter:
         "calendoc_cancel_reason",
         "calendoc_cancel_date",
         "calendoc_cancelled_by_id",
+        "calendoc_booked_at",
+        "calendoc_reminder_due",
+        "calendoc_reminder_sent",
+    ]
+    ATTENDEE_COLUMNS = [
+        "id",
+        "event_id",
+        "partner_id",
+        "common_name",
+        "state",
+        "access_token",
         "create_date",
         "write_date",
     ]
+    # Prototype columns that belong to the prototype only.
+    EVENT_OWN = ("access_token", "recurrence_id", "res_id", "res_model", "res_model_id")
+    ATTENDEE_OWN = ("access_token",)
 
-    def __init__(self, env, rng):
+    def __init__(self, env, rng, config):
         cr = env.cr
         self.cr = cr
         self.rng = rng
         self.partner_names = None  # set once the requesters are loaded
-        proto = prototype_rows(env, self._prototype)
-        event = proto["calendar_event"][0]
-        attendee = proto["calendar_attendee"][0]
-        # What the ORM gives an event that is not an appointment.
-        self.plain = (event.get("calendoc_state"), event.get("calendoc_source"))
-        for column in ("recurrence_id", "res_id", "res_model", "res_model_id"):
-            event.pop(column, None)
-        self.events = CopyWriter(cr, "calendar_event", self.EVENT_COLUMNS, event)
+        plain = prototype_rows(env, self._plain_prototype)
+        appointment = prototype_rows(
+            env, lambda e: self._appointment_prototype(e, config)
+        )
+        self.prototypes = {"event": plain, "appointment": appointment}
+        self.events = {}
+        self.attendees = {}
+        for kind, proto, columns in (
+            ("event", plain, self.COLUMNS),
+            ("appointment", appointment, self.APPOINTMENT_COLUMNS),
+        ):
+            event = dict(proto["calendar_event"][0])
+            attendee = dict(proto["calendar_attendee"][0])
+            for column in self.EVENT_OWN:
+                event.pop(column, None)
+            for column in self.ATTENDEE_OWN:
+                attendee.pop(column, None)
+            self.events[kind] = CopyWriter(cr, "calendar_event", columns, event)
+            self.attendees[kind] = CopyWriter(
+                cr, "calendar_attendee", self.ATTENDEE_COLUMNS, attendee
+            )
         self.rel = CopyWriter(
             cr,
             "calendar_event_res_partner_rel",
             ["calendar_event_id", "res_partner_id"],
         )
-        attendee.pop("access_token", None)
-        self.attendees = CopyWriter(
-            cr,
-            "calendar_attendee",
-            ["id", "event_id", "partner_id", "common_name", "state", "access_token"],
-            attendee,
-        )
         self.next_id = self.last_id = 0
         self.attendee_block = []
 
     @staticmethod
-    def _prototype(env):
+    def _plain_prototype(env):
         partner = env.user.partner_id
         now = datetime.now().replace(microsecond=0)
         event = (
@@ -729,26 +768,76 @@ class EventWriter:
             "calendar_attendee": event.attendee_ids.ids,
         }
 
-    def add(self, values, attendees):
-        """``values``: EVENT_COLUMNS but id; ``attendees``: [(partner id, state)]."""
+    @staticmethod
+    def _appointment_prototype(env, config):
+        """An appointment booked as a secretary books it: the ORM fills the
+        practice, the account, the stop, the attendees (the requester only), the
+        privacy, the booking time and the reminder; the credit charge and the
+        SMS confirmation are rolled back with it."""
+        _accounts, _calendar, _practices, practitioners, types = config
+        practitioner = practitioners[0]
+        apt_type = types.filtered(lambda t: practitioner in t.practitioner_ids)[:1]
+        account = apt_type.practice_id.account_id
+        requester = env["res.partner"].create(
+            {
+                "calendoc_last_name": "Prototype",
+                "calendoc_first_name": "Anaïs",
+                "is_calendoc_requester": True,
+                "calendoc_account_id": account.id,
+                "mobile": "06 12 34 56 78",
+            }
+        )
+        # A Monday morning more than a year ahead, far from any generated
+        # appointment (the reminder rule is then "two days before").
+        day = date.today() + timedelta(days=400)
+        day += timedelta(days=-day.weekday())
+        local = datetime.combine(day, datetime.min.time()) + timedelta(hours=9)
+        start = PARIS.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
+        event = env["calendar.event"].create(
+            {
+                "calendoc_practitioner_id": practitioner.id,
+                "calendoc_type_id": apt_type.id,
+                "calendoc_requester_id": requester.id,
+                "calendoc_source": "phone",
+                "start": start,
+            }
+        )
+        event.flush_recordset()
+        if event.partner_ids != requester or event.attendee_ids.partner_id != requester:
+            sys.exit(
+                "the ORM no longer gives an appointment the requester as only "
+                "attendee (%s): update the generator" % event.partner_ids.mapped("name")
+            )
+        return {
+            "calendar_event": event.ids,
+            "calendar_attendee": event.attendee_ids.ids,
+        }
+
+    def add(self, kind, values, attendees):
+        """``kind``: 'appointment' or 'event'; ``values``: APPOINTMENT_COLUMNS or
+        COLUMNS but id; ``attendees``: [(partner id, state)]."""
         if self.next_id > self.last_id:
             # ids by blocks: the total is not known in advance
             self.next_id = reserve_ids(self.cr, "calendar_event", COPY_BATCH)
             self.last_id = self.next_id + COPY_BATCH - 1
         event_id = self.next_id
         self.next_id += 1
-        self.events.add((event_id,) + values)
+        self.events[kind].add((event_id,) + values)
+        created = values[self.COLUMNS.index("create_date") - 1]
         for partner_id, state in attendees:
             self.rel.add((event_id, partner_id))
-            self.attendee_block.append((event_id, partner_id, state))
+            self.attendee_block.append((kind, event_id, partner_id, state, created))
         return event_id
 
     def flush(self, cr):
-        self.events.flush()
+        for writer in self.events.values():
+            writer.flush()
         self.rel.flush()
         first = reserve_ids(cr, "calendar_attendee", len(self.attendee_block))
-        for offset, (event_id, partner_id, state) in enumerate(self.attendee_block):
-            self.attendees.add(
+        for offset, (kind, event_id, partner_id, state, created) in enumerate(
+            self.attendee_block
+        ):
+            self.attendees[kind].add(
                 (
                     first + offset,
                     event_id,
@@ -756,9 +845,12 @@ class EventWriter:
                     self.partner_names(partner_id),
                     state,
                     "%032x" % self.rng.getrandbits(128),
+                    created,
+                    created,
                 )
             )
-        self.attendees.flush()
+        for writer in self.attendees.values():
+            writer.flush()
         self.attendee_block = []
 
 
@@ -808,6 +900,29 @@ def working_days(start, step, holidays):
         if day.weekday() < 5 and day not in holidays:
             yield day
         day += timedelta(days=step)
+
+
+def reminder_due(start, booked_at, state):
+    """``calendoc_reminder_due`` as ``_calendoc_reminder_due_at`` computes it, for
+    a booking made at least a day ahead (the generator books 7 days ahead)."""
+    if state not in REMINDED_STATES:
+        return None
+    lead = start - booked_at
+    if lead > timedelta(days=7):
+        return start - timedelta(days=2)
+    if lead >= timedelta(days=1):
+        return start - timedelta(days=1)
+    raise ValueError("same-day bookings are not generated")
+
+
+def reminder_sent(start, booked_at, state, now):
+    """When the reminder cron handled the appointment's reminder: at the time it
+    fell due, if that is past (done and no-show appointments were reminded while
+    still booked); None for cancelled ones and reminders still to come."""
+    if state == "cancelled":
+        return None
+    due = reminder_due(start, booked_at, "booked")
+    return due if due <= now else None
 
 
 def spread(total, parts):
@@ -861,17 +976,22 @@ def generate_appointments(env, args, rng, writer, config, requesters, now):
                     state = past_state() if past else future_state()
                     cancelled = state == "cancelled"
                     requester_id = rng.choice(pool)
+                    booked_at = min(start, now) - timedelta(days=7)
+                    due = reminder_due(start, booked_at, state)
                     writer.add(
+                        "appointment",
                         (
                             "Consultation — %s" % writer.partner_names(requester_id),
                             start,
                             stop,
-                            DURATION_MIN / 60,
+                            round(DURATION_MIN / 60, 2),  # as the ORM rounds it
                             False,
                             None,
                             None,
                             args.user_id,
                             "busy",
+                            booked_at,
+                            booked_at,
                             practitioner.id,
                             practice.id,
                             practice.account_id.id,
@@ -882,13 +1002,12 @@ def generate_appointments(env, args, rng, writer, config, requesters, now):
                             "Empêchement du patient" if cancelled else None,
                             min(start, now) - timedelta(days=1) if cancelled else None,
                             args.user_id if cancelled else None,
-                            min(start, now) - timedelta(days=7),
-                            min(start, now) - timedelta(days=7),
+                            booked_at,
+                            due,
+                            reminder_sent(start, booked_at, state, now),
                         ),
-                        [
-                            (practitioner.partner_id.id, "accepted"),
-                            (requester_id, "accepted" if past else "needsAction"),
-                        ],
+                        # The requester only (the ORM's rule since commit 75be6c4).
+                        [(requester_id, "accepted" if past else "needsAction")],
                     )
                     span["first"] = min(span["first"], day)
                     span["last"] = max(span["last"], day)
@@ -899,23 +1018,28 @@ def generate_appointments(env, args, rng, writer, config, requesters, now):
 
 
 def generate_other_events(env, args, rng, writer, practitioners, requesters, span, now):
-    """Events that are not appointments: the practitioners' own busy events (a
-    lunch meeting a week, which the slot engine reads) and ``--extra-events``
-    ordinary Odoo events of the company's users (bloat, as in a real database)."""
+    """Events that are not appointments: the practitioners' own busy events
+    (``--practitioner-busy-per-week`` a week each, on different days, some in
+    the working hours: the slot engine reads them through their attendee, the
+    practitioner's contact) and ordinary Odoo events of the company's users
+    (bloat, as in a real database): ``--extra-events`` of them, or as many as
+    ``--total-events`` leaves room for."""
     cr = env.cr
     count = 0
     monday = span["first"] - timedelta(days=span["first"].weekday())
+    per_week = min(args.practitioner_busy_per_week, 5)
     while monday <= span["last"]:
         for practitioner in practitioners:
-            for _n in range(args.practitioner_busy_per_week):
-                day = monday + timedelta(days=rng.randrange(5))
-                local = datetime.combine(day, datetime.min.time()) + timedelta(
-                    hours=12, minutes=15
-                )
+            for weekday in rng.sample(range(5), per_week):
+                hour, minute, what = rng.choice(PRIVATE_EVENTS)
+                local = datetime.combine(
+                    monday + timedelta(days=weekday), datetime.min.time()
+                ) + timedelta(hours=hour, minutes=minute)
                 start = PARIS.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
                 writer.add(
+                    "event",
                     (
-                        "%s Réunion de service" % TAG,
+                        "%s %s" % (TAG, what),
                         start,
                         start + timedelta(hours=1),
                         1.0,
@@ -924,11 +1048,11 @@ def generate_other_events(env, args, rng, writer, practitioners, requesters, spa
                         None,
                         args.user_id,
                         "busy",
-                    )
-                    + (None,) * 5
-                    + writer.plain
-                    + (None,) * 3
-                    + (start - timedelta(days=14),) * 2,
+                        start - timedelta(days=14),
+                        start - timedelta(days=14),
+                    ),
+                    # The practitioner's contact attends his own events: the
+                    # slot engine reads them as busy time.
                     [
                         (
                             practitioner.partner_id.id,
@@ -938,6 +1062,9 @@ def generate_other_events(env, args, rng, writer, practitioners, requesters, spa
                 )
                 count += 1
         monday += timedelta(days=7)
+    extra = args.extra_events
+    if args.total_events is not None:
+        extra = max(0, args.total_events - args.events_before - span["count"] - count)
     cr.execute(
         "SELECT id, partner_id FROM res_users WHERE active AND NOT share AND id > 1"
     )
@@ -947,7 +1074,7 @@ def generate_other_events(env, args, rng, writer, practitioners, requesters, spa
     ]
     origin = now - timedelta(days=3 * 365)
     span_minutes = 4 * 365 * 24 * 60
-    for n in range(args.extra_events):
+    for n in range(extra):
         user_id, user_partner = rng.choice(users)
         allday = rng.random() < 0.05
         start = origin + timedelta(minutes=15 * (rng.randrange(span_minutes) // 15))
@@ -969,7 +1096,9 @@ def generate_other_events(env, args, rng, writer, practitioners, requesters, spa
         for partner_id in {rng.choice(contacts) for _n in range(rng.randrange(3))}:
             if partner_id != user_partner:
                 attendees.append((partner_id, rng.choice(("needsAction", "accepted"))))
+        created = min(start, now) - timedelta(days=10)
         writer.add(
+            "event",
             (
                 "%s %s" % (TAG, OTHER_EVENT_NAMES[n % len(OTHER_EVENT_NAMES)]),
                 start,
@@ -980,17 +1109,61 @@ def generate_other_events(env, args, rng, writer, practitioners, requesters, spa
                 stop_date,
                 user_id,
                 "free" if rng.random() < 0.1 else "busy",
-            )
-            + (None,) * 5
-            + writer.plain
-            + (None,) * 3
-            + (min(start, now) - timedelta(days=10),) * 2,
+                created,
+                created,
+            ),
             attendees,
         )
         count += 1
         if len(writer.attendee_block) >= COPY_BATCH:
             writer.flush(cr)
     return count
+
+
+def check_appointments(env, practitioners, sample=500):
+    """Read a random sample of the generated appointments (half past, half to
+    come) through the ORM and compare what was generated with what the ORM
+    computes or writes: the attendees (the requester only), the privacy, the
+    client account (related) and the reminder due time."""
+    cr = env.cr
+    cr.execute(
+        """
+        SELECT id FROM (
+            SELECT id, row_number() OVER (
+                       PARTITION BY start > now() AT TIME ZONE 'UTC' ORDER BY random()
+                   ) AS n
+              FROM calendar_event WHERE calendoc_practitioner_id = ANY(%s)
+        ) drawn WHERE n <= %s
+        """,
+        [practitioners.ids, sample // 2],
+    )
+    events = env["calendar.event"].browse(row[0] for row in cr.fetchall())
+    problems = []
+    for event in events:
+        requester = event.calendoc_requester_id
+        due = event._calendoc_reminder_due_at() or False
+        for what, found, expected in (
+            ("partner_ids", event.partner_ids, requester),
+            ("attendees", event.attendee_ids.partner_id, requester),
+            ("privacy", event.privacy, "public"),
+            (
+                "calendoc_account_id",
+                event.calendoc_account_id,
+                event.calendoc_practice_id.account_id,
+            ),
+            ("calendoc_reminder_due", event.calendoc_reminder_due, due),
+        ):
+            if found != expected:
+                problems.append(
+                    "event %d %s: %r, the ORM gives %r"
+                    % (event.id, what, found, expected)
+                )
+    if problems:
+        sys.exit(
+            "generated appointments differ from the ORM's (data committed):\n  "
+            + "\n  ".join(problems[:10])
+        )
+    log("  %d sampled appointments match the ORM", len(events))
 
 
 # --- main -----------------------------------------------------------------------
@@ -1016,10 +1189,17 @@ def parse_args(argv=None):
     parser.add_argument("--future-appointments", type=int, default=1_000)
     parser.add_argument("--extra-events", type=int, default=0)
     parser.add_argument(
+        "--total-events",
+        type=int,
+        help="instead of --extra-events: as many ordinary events as make the "
+        "calendar_event table reach this count",
+    )
+    parser.add_argument(
         "--practitioner-busy-per-week",
         type=int,
-        default=1,
-        help="lunch-time private events per practitioner and week (default 1)",
+        default=3,
+        help="private events per practitioner and week, on different days "
+        "(default 3, at most 5)",
     )
     parser.add_argument(
         "--occupancy",
@@ -1074,8 +1254,12 @@ def main(argv=None):
         # The prototypes first: ORM code may search tables whose indexes the bulk
         # load drops.
         proto = requester_prototype(env, accounts[0])
-        writer = EventWriter(env, rng)
-        big = args.requesters + args.past_appointments + args.extra_events > 200_000
+        writer = EventWriter(env, rng, config)
+        cr.execute("SELECT count(*) FROM calendar_event")
+        args.events_before = cr.fetchone()[0]
+        rows = args.requesters + args.past_appointments
+        rows += args.extra_events if args.total_events is None else args.total_events
+        big = rows > 200_000
         with bulk_load(cr, BIG_TABLES if big else []):
             requesters, names = generate_requesters(
                 env, args, rng, accounts, now, proto
@@ -1103,6 +1287,8 @@ def main(argv=None):
             t = step("indexes rebuilt", t)
         cr.commit()
         t = step("commit", t)
+        check_appointments(env, practitioners)
+        t = step("sample checked against the ORM", t)
     # VACUUM cannot run in a transaction: a connection of its own, autocommit.
     import odoo
 
