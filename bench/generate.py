@@ -744,7 +744,8 @@ class EventWriter:
             "calendar_event_res_partner_rel",
             ["calendar_event_id", "res_partner_id"],
         )
-        self.next_id = self.last_id = 0
+        # No id reserved yet (ids start at 1: an id 0 would be a falsy record).
+        self.next_id, self.last_id = 1, 0
         self.attendee_block = []
 
     @staticmethod
