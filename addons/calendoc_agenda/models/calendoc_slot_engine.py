@@ -1,15 +1,17 @@
 """The slot engine: free appointment slots over working hours.
 
-Everything is read with four SQL queries whatever the number of practitioners
-(schedules with their weekly hours, time off and public holidays, appointments,
-other busy events), then computed with interval arithmetic in Python. Weekly
-hours are read in the practice's time zone and turned into UTC day by day, so
-that slots are right on daylight-saving days.
+Everything is read with three SQL queries whatever the number of practitioners
+(schedules with their weekly hours; time off and public holidays; appointments
+and other busy events, already shifted by the new appointment's duration and
+buffers and sorted by PostgreSQL), then computed with interval arithmetic in
+Python, in whole seconds. Weekly hours are read in the practice's time zone
+and turned into UTC day by day, so that slots are right on daylight-saving
+days.
 """
 
-import bisect
 from collections import defaultdict
 from datetime import datetime, time, timedelta
+from itertools import repeat
 
 import pytz
 
@@ -19,6 +21,14 @@ from odoo.tools import SQL
 # Busy intervals are read with this margin around the window, so that buffers
 # and events straddling the window's edges are seen.
 MARGIN = timedelta(days=1)
+# Slots are laid out in whole seconds since this origin (naive UTC): integer
+# arithmetic in the hot loop, datetimes built once per distinct start.
+EPOCH = datetime(1970, 1, 1)
+SECOND = timedelta(seconds=1)
+
+
+def _seconds(moment):
+    return (moment - EPOCH) // SECOND
 
 
 def _merge(intervals):
@@ -94,10 +104,14 @@ class CalendocSlotEngine(models.AbstractModel):
         if online and not apt_type.online_bookable:
             return []
         practice = apt_type.practice_id
-        candidates = apt_type.practitioner_ids or practice.practitioner_ids
+        # active_test=False: no read of every practitioner (and of its resource,
+        # where `active` lives) just to filter them; the first query drops the
+        # archived ones.
+        everyone = apt_type.with_context(active_test=False)
+        candidates = everyone.practitioner_ids or everyone.practice_id.practitioner_ids
         if practitioners is not None:
             candidates &= practitioners
-        candidates = candidates.filtered("active")
+        # archived practitioners have no hours: the first query drops them
         now = fields.Datetime.now().replace(second=0, microsecond=0)
         lower = max(
             fields.Datetime.to_datetime(date_from),
@@ -124,33 +138,48 @@ class CalendocSlotEngine(models.AbstractModel):
             candidates, lower, upper, duration, before, after
         )
 
-        slots = []
-        for practitioner in candidates:
-            blocks = forbidden.get(practitioner.id, [])
-            ends = [stop for _start, stop in blocks]
-            for work_start, work_stop in free.get(practitioner.id, []):
-                start = work_start
-                if start < lower:
-                    # keep the grid aligned on the start of the working period
-                    start += step * -((work_start - lower) // step)
-                while start + duration <= work_stop and start <= upper:
-                    # forbidden starts are open intervals (a, b)
-                    i = bisect.bisect_right(ends, start)
-                    if i < len(blocks) and blocks[i][0] < start:
-                        start = work_start + step * -(
-                            -(blocks[i][1] - work_start) // step
-                        )
+        starts = []
+        lower_s, upper_s = _seconds(lower), _seconds(upper)
+        duration_s, step_s = _seconds(EPOCH + duration), _seconds(EPOCH + step)
+        for practitioner_id in candidates.ids:
+            blocks = forbidden.get(practitioner_id, ())
+            count, k = len(blocks), 0
+            for work_start, work_stop in free.get(practitioner_id, ()):
+                origin = _seconds(work_start)
+                # the grid is aligned on the start of the working period
+                moment = origin
+                if moment < lower_s:
+                    moment += step_s * -((origin - lower_s) // step_s)
+                last = min(_seconds(work_stop) - duration_s, upper_s)
+                while moment <= last:
+                    # forbidden starts are open intervals (a, b), merged, sorted
+                    while k < count and blocks[k][1] <= moment:
+                        k += 1
+                    if k < count and blocks[k][0] < moment:
+                        # inside (a, b): next grid point at or after b
+                        moment = origin + step_s * -((origin - blocks[k][1]) // step_s)
                         continue
-                    slots.append(
-                        {
-                            "start": start,
-                            "stop": start + duration,
-                            "practitioner_id": practitioner.id,
-                        }
-                    )
-                    start += step
-        slots.sort(key=lambda slot: (slot["start"], slot["practitioner_id"]))
-        return slots[:limit] if limit else slots
+                    # every grid point up to the next block's a (allowed) is free
+                    bound = last if k == count else min(last, blocks[k][0])
+                    run = range(moment, bound + 1, step_s)
+                    starts.extend(zip(run, repeat(practitioner_id)))
+                    moment = run[-1] + step_s
+        starts.sort()
+        if limit:
+            starts = starts[:limit]
+        moments = {}
+        for moment in {moment for moment, _practitioner_id in starts}:
+            begin = EPOCH + timedelta(seconds=moment)
+            moments[moment] = (begin, begin + duration)
+        slots = [
+            {
+                "start": moments[moment][0],
+                "stop": moments[moment][1],
+                "practitioner_id": practitioner_id,
+            }
+            for moment, practitioner_id in starts
+        ]
+        return slots
 
     @api.model
     def _is_slot_free(self, apt_type, practitioner, start, online=False):
@@ -173,12 +202,14 @@ class CalendocSlotEngine(models.AbstractModel):
         free = self._free_intervals(practice, practitioner, start, stop, online=False)
         return any(s <= start and stop <= e for s, e in free.get(practitioner.id, []))
 
-    # --- the four queries ------------------------------------------------------
+    # --- the three queries ------------------------------------------------------
     @api.model
     def _flush_sources(self):
         """The queries below read the tables directly: write pending ORM changes
         first (no query when nothing is pending)."""
         for model in (
+            "calendoc.practitioner",
+            "resource.resource",
             "calendoc.schedule",
             "calendoc.appointment.type",
             "resource.calendar",
@@ -202,10 +233,12 @@ class CalendocSlotEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT s.practitioner_id, s.calendar_id, a.dayofweek, a.hour_from,
-                       a.hour_to, a.week_type, c.two_weeks_calendar, a.date_from,
-                       a.date_to
+                SELECT s.practitioner_id, p.resource_id, s.calendar_id, a.dayofweek,
+                       a.hour_from, a.hour_to, a.week_type, c.two_weeks_calendar,
+                       a.date_from, a.date_to
                   FROM calendoc_schedule s
+                  JOIN calendoc_practitioner p ON p.id = s.practitioner_id
+                  JOIN resource_resource r ON r.id = p.resource_id AND r.active
                   JOIN resource_calendar c ON c.id = s.calendar_id
                   JOIN resource_calendar_attendance a ON a.calendar_id = c.id
                  WHERE s.practice_id = %(practice)s
@@ -215,7 +248,7 @@ class CalendocSlotEngine(models.AbstractModel):
                    AND a.display_type IS NULL
                    AND a.day_period <> 'lunch'
                 UNION ALL
-                SELECT NULL, c.id, a.dayofweek, a.hour_from, a.hour_to, a.week_type,
+                SELECT NULL, NULL, c.id, a.dayofweek, a.hour_from, a.hour_to, a.week_type,
                        c.two_weeks_calendar, a.date_from, a.date_to
                   FROM resource_calendar c
                   JOIN resource_calendar_attendance a ON a.calendar_id = c.id
@@ -232,11 +265,13 @@ class CalendocSlotEngine(models.AbstractModel):
         )
         attendances = defaultdict(list)
         calendar_ids = {practice.holiday_calendar_id.id or 0}
+        resource_to_practitioner = {}
         for row in self.env.cr.fetchall():
-            attendances[row[0]].append(row[2:])
-            calendar_ids.add(row[1])
+            attendances[row[0]].append(row[3:])
+            calendar_ids.add(row[2])
+            if row[1]:
+                resource_to_practitioner[row[1]] = row[0]
 
-        resource_to_practitioner = {p.resource_id.id: p.id for p in practitioners}
         self.env.cr.execute(
             SQL(
                 """
@@ -265,99 +300,115 @@ class CalendocSlotEngine(models.AbstractModel):
         cache = {}
         if None in attendances:
             opening = _merge(self._weekly_to_utc(tz, days, attendances[None], cache))
-        free = {}
-        for practitioner in practitioners:
-            work = _merge(
-                self._weekly_to_utc(tz, days, attendances[practitioner.id], cache)
-            )
-            if opening is not None:
-                work = _intersect(work, opening)
-            holes = _merge(common_leaves + own_leaves[practitioner.id])
-            free[practitioner.id] = _subtract(work, holes)
+        # Practitioners of a practice mostly share a few weekly calendars: lay
+        # each distinct set of weekly hours on the days once, and subtract the
+        # common time off once per set when a practitioner has none of his own.
+        free, by_hours = {}, {}
+        for practitioner_id in practitioners.ids:
+            hours = frozenset(attendances[practitioner_id])
+            if hours not in by_hours:
+                work = _merge(self._weekly_to_utc(tz, days, hours, cache))
+                if opening is not None:
+                    work = _intersect(work, opening)
+                by_hours[hours] = (work, _subtract(work, _merge(common_leaves)))
+            work, work_off = by_hours[hours]
+            if practitioner_id in own_leaves:
+                holes = _merge(common_leaves + own_leaves[practitioner_id])
+                free[practitioner_id] = _subtract(work, holes)
+            else:
+                free[practitioner_id] = work_off
         return free
 
     @api.model
     def _forbidden_starts(self, practitioners, lower, upper, duration, before, after):
-        """Per practitioner id, the merged open intervals (a, b) in which a slot of
-        this type may not start: existing appointments with their own buffers and
-        the new one's, and the practitioner's other busy events."""
+        """Per practitioner id, the sorted, merged open intervals (a, b), in
+        seconds since ``EPOCH`` (UTC), in which a slot of this type may not
+        start: existing appointments with their own buffers and the new one's,
+        and the practitioner's other busy events (all-day ones over his local
+        days).
+
+        One query: PostgreSQL shifts each busy interval by the duration and the
+        buffers and sorts them; Python merges the overlapping ones. Intervals
+        that only touch stay apart: their common bound is a valid start (the
+        exact fit between two appointments). Appointments are read per
+        practitioner through the exclusion constraint's GiST index (practitioner
+        and time range in one probe)."""
         window_from, window_to = lower - MARGIN, upper + duration + MARGIN
         self.env.cr.execute(
             SQL(
                 """
-                SELECT e.calendoc_practitioner_id, e.start, e.stop,
-                       COALESCE(t.buffer_before_minutes, 0),
-                       COALESCE(t.buffer_after_minutes, 0)
-                  FROM calendar_event e
-                  LEFT JOIN calendoc_appointment_type t ON t.id = e.calendoc_type_id
-                 WHERE e.calendoc_practitioner_id = ANY(%(practitioners)s)
-                   AND e.calendoc_state <> 'cancelled' AND e.active
-                   AND tsrange(e.start, e.stop, '[)')
-                       && tsrange(%(window_from)s, %(window_to)s, '[)')
-                """,
-                practitioners=practitioners.ids,
-                window_from=window_from,
-                window_to=window_to,
-            )
-        )
-        forbidden = defaultdict(list)
-        for (
-            practitioner_id,
-            start,
-            stop,
-            buffer_before,
-            buffer_after,
-        ) in self.env.cr.fetchall():
-            forbidden[practitioner_id].append(
-                (
-                    start - duration - max(after, timedelta(minutes=buffer_before)),
-                    stop + max(before, timedelta(minutes=buffer_after)),
-                )
-            )
-
-        by_partner = {p.partner_id.id: p for p in practitioners if p.partner_id}
-        if by_partner:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT r.res_partner_id, e.start, e.stop, e.allday,
-                           e.start_date, e.stop_date
-                      FROM calendar_event_res_partner_rel r
-                      JOIN calendar_event e ON e.id = r.calendar_event_id
-                     WHERE r.res_partner_id = ANY(%(partners)s)
+                SELECT practitioner_id,
+                       extract(epoch FROM lo)::bigint AS lo,
+                       extract(epoch FROM hi)::bigint
+                  FROM (
+                    SELECT p.practitioner_id,
+                           e.start - %(duration)s - GREATEST(
+                               %(after)s,
+                               make_interval(mins => COALESCE(t.buffer_before_minutes, 0))
+                           ) AS lo,
+                           e.stop + GREATEST(
+                               %(before)s,
+                               make_interval(mins => COALESCE(t.buffer_after_minutes, 0))
+                           ) AS hi
+                      FROM unnest(%(practitioners)s::int[]) AS p(practitioner_id)
+                      JOIN calendar_event e
+                        ON e.calendoc_practitioner_id = p.practitioner_id
+                       AND e.calendoc_state <> 'cancelled' AND e.active
+                       AND tsrange(e.start, e.stop, '[)')
+                           && tsrange(%(window_from)s, %(window_to)s, '[)')
+                      LEFT JOIN calendoc_appointment_type t ON t.id = e.calendoc_type_id
+                    UNION ALL
+                    SELECT p.id,
+                           CASE WHEN e.allday
+                                THEN COALESCE(e.start_date, e.start::date)::timestamp
+                                     AT TIME ZONE COALESCE(r.tz, 'Europe/Paris')
+                                     AT TIME ZONE 'UTC'
+                                ELSE e.start END - %(duration)s - %(after)s,
+                           CASE WHEN e.allday
+                                THEN (COALESCE(e.stop_date, e.stop::date) + 1)::timestamp
+                                     AT TIME ZONE COALESCE(r.tz, 'Europe/Paris')
+                                     AT TIME ZONE 'UTC'
+                                ELSE e.stop END + %(before)s
+                      FROM calendoc_practitioner p
+                      JOIN resource_resource r ON r.id = p.resource_id
+                      JOIN calendar_event_res_partner_rel rel
+                        ON rel.res_partner_id = p.partner_id
+                      JOIN calendar_event e ON e.id = rel.calendar_event_id
+                     WHERE p.id = ANY(%(practitioners)s)
                        AND e.calendoc_practitioner_id IS NULL
                        AND e.active AND e.show_as = 'busy'
                        AND e.start < %(window_to)s AND e.stop > %(window_from)s
                        AND NOT EXISTS (
                            SELECT 1 FROM calendar_attendee a
                             WHERE a.event_id = e.id
-                              AND a.partner_id = r.res_partner_id
+                              AND a.partner_id = p.partner_id
                               AND a.state = 'declined')
-                    """,
-                    partners=list(by_partner),
-                    window_from=window_from,
-                    window_to=window_to,
-                )
+                  ) AS busy
+                 ORDER BY practitioner_id, lo
+                """,
+                practitioners=practitioners.ids,
+                window_from=window_from,
+                window_to=window_to,
+                duration=duration,
+                before=before,
+                after=after,
             )
-            for (
-                partner_id,
-                start,
-                stop,
-                allday,
-                start_date,
-                stop_date,
-            ) in self.env.cr.fetchall():
-                practitioner = by_partner[partner_id]
-                if allday:
-                    tz = pytz.timezone(practitioner.tz or "Europe/Paris")
-                    start = self._local_to_utc(tz, start_date or start.date(), 0)
-                    stop = self._local_to_utc(
-                        tz, (stop_date or stop.date()) + timedelta(days=1), 0
-                    )
-                forbidden[practitioner.id].append(
-                    (start - duration - after, stop + before)
-                )
-        return {key: _merge(value) for key, value in forbidden.items()}
+        )
+        forbidden = defaultdict(list)
+        current = None
+        for practitioner_id, lo, hi in self.env.cr.fetchall():
+            if current is not None and current[0] == practitioner_id:
+                if lo < current[2]:  # overlap (touching intervals stay apart)
+                    if hi > current[2]:
+                        current[2] = hi
+                    continue
+                forbidden[practitioner_id].append((current[1], current[2]))
+            elif current is not None:
+                forbidden[current[0]].append((current[1], current[2]))
+            current = [practitioner_id, lo, hi]
+        if current is not None:
+            forbidden[current[0]].append((current[1], current[2]))
+        return forbidden
 
     # --- time zone arithmetic -------------------------------------------------------
     @api.model

@@ -46,6 +46,15 @@ class TestSlotEngine(CalendocCase):
         starts = self.starts(self.day_slots(practitioners=self.doctor))
         self.assertIn(MONDAY.replace(hour=8), starts)
 
+    def test_exact_fit_between_two_appointments_is_offered(self):
+        # 9:00 and 10:00 in Paris: the 30-minute slot at 9:30 fits exactly.
+        self.book(MONDAY.replace(hour=8))
+        self.book(MONDAY.replace(hour=9))
+        starts = self.starts(self.day_slots(practitioners=self.doctor))
+        self.assertIn(MONDAY.replace(hour=8, minute=30), starts)
+        self.assertNotIn(MONDAY.replace(hour=8), starts)
+        self.assertNotIn(MONDAY.replace(hour=9), starts)
+
     def test_buffers_keep_room_around_appointments(self):
         self.book(MONDAY.replace(hour=8))
         padded = self.env["calendoc.appointment.type"].create(
@@ -99,6 +108,13 @@ class TestSlotEngine(CalendocCase):
             if s["start"] == MONDAY.replace(hour=7, minute=30)
         ]
         self.assertEqual([s["practitioner_id"] for s in slots], [self.doctor2.id])
+
+    def test_archived_practitioner_offers_no_slot(self):
+        self.assertIn(self.doctor2.id, {s["practitioner_id"] for s in self.day_slots()})
+        self.doctor2.action_archive()
+        practitioners = {s["practitioner_id"] for s in self.day_slots()}
+        self.assertEqual(practitioners, {self.doctor.id})
+        self.assertEqual(self.day_slots(practitioners=self.doctor2), [])
 
     def test_private_event_of_the_practitioner_blocks_his_agenda(self):
         self.env["calendar.event"].create(
