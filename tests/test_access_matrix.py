@@ -32,6 +32,9 @@ SYSTEM_MODELS = {
     "calendoc.terms.version": "the firm's terms, public",
     "calendoc.terms.objection": "managers record objections",
     "calendoc.login.failure": "technical, administrators only",
+    "calendoc.google.connection": "OAuth tokens and sync state, managers only",
+    "calendoc.google.calendar": "Google calendars and sync tokens, managers only",
+    "calendoc.google.push": "technical queue of pushes to Google, managers only",
 }
 
 # role -> model -> allowed operations on a record of account A

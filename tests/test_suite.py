@@ -25,6 +25,7 @@ class TestSuite(TransactionCase):
             [
                 "calendoc_agenda",
                 "calendoc_gdpr",
+                "calendoc_google",
                 "calendoc_packs",
                 "calendoc_portal",
                 "calendoc_voip",

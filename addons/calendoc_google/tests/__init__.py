@@ -1,0 +1,3 @@
+from . import test_pull
+from . import test_push
+from . import test_connection

@@ -1,0 +1,376 @@
+"""A local stand-in for Google: the subset of the Calendar API v3 and of the
+OAuth 2.0 token endpoint that CalenDoc uses, on 127.0.0.1 and a free port,
+answering in Google's documented formats:
+
+- POST /token (grant_type refresh_token / authorization_code); a revoked or
+  unknown refresh token gets 400 {"error": "invalid_grant"};
+- GET /calendar/v3/users/me/calendarList;
+- GET /calendar/v3/calendars/{id}/events with singleEvents (recurring events
+  expanded into instances), maxResults, pageToken, syncToken (410
+  fullSyncRequired once tokens are expired), nextPageToken / nextSyncToken;
+- POST (insert; 409 duplicate for a known id), PATCH (404 unknown), DELETE
+  (404 unknown, 410 already deleted) on events;
+- 401 for an unknown or expired access token; injected 429/5xx answers.
+
+Used by the tests and by bench/bench_google.py; nothing of Odoo runs here.
+"""
+
+import copy
+import itertools
+import json
+import threading
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from dateutil import rrule
+
+
+def _error(code, message, reason, status=None):
+    return code, {
+        "error": {
+            "code": code,
+            "message": message,
+            "errors": [{"domain": "global", "reason": reason, "message": message}],
+            "status": status or reason,
+        }
+    }
+
+
+def _parse(value):
+    if "dateTime" in value:
+        return datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
+    return datetime.fromisoformat(value["date"] + "T00:00:00+00:00")
+
+
+class FakeGoogle:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.refresh_tokens = set()
+        self.codes = {}  # authorization code -> refresh token
+        self.access_tokens = {}  # access token -> refresh token
+        self.calendars = {}  # id -> {"summary", "primary", "events": {id: event}}
+        self.seq = 0
+        self.min_sync_seq = 0
+        self.page_size = 250
+        self.failures = []  # [(status, retry_after)] for the next API calls
+        self.requests = []  # (method, path, params, body)
+        self.statuses = []  # the status answered to each request
+        self.counter = itertools.count(1)
+        handler = type("Handler", (_Handler,), {"google": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # --- life cycle ---------------------------------------------------------------
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%s" % self.server.server_address[1]
+
+    # --- what tests set up or look at -----------------------------------------------
+    def add_calendar(self, calendar_id, summary=None, primary=False):
+        with self.lock:
+            self.calendars[calendar_id] = {
+                "summary": summary or calendar_id,
+                "primary": primary,
+                "events": {},
+            }
+
+    def put_event(self, calendar_id, event):
+        """Create or replace an event as the practitioner would in Google."""
+        with self.lock:
+            self.seq += 1
+            event = dict(event, status=event.get("status", "confirmed"))
+            event.setdefault("id", "g%s" % next(self.counter))
+            event["_seq"] = self.seq
+            self.calendars[calendar_id]["events"][event["id"]] = event
+            return event
+
+    def cancel_event(self, calendar_id, event_id):
+        with self.lock:
+            self.seq += 1
+            event = self.calendars[calendar_id]["events"][event_id]
+            event.update(status="cancelled", _seq=self.seq)
+
+    def live_events(self, calendar_id):
+        return [
+            e
+            for e in self.calendars[calendar_id]["events"].values()
+            if e["status"] != "cancelled"
+        ]
+
+    def expire_sync_tokens(self):
+        with self.lock:
+            self.min_sync_seq = self.seq + 1
+
+    def expire_access_tokens(self):
+        with self.lock:
+            self.access_tokens.clear()
+
+    def revoke(self, refresh_token):
+        with self.lock:
+            self.refresh_tokens.discard(refresh_token)
+            for token, owner in list(self.access_tokens.items()):
+                if owner == refresh_token:
+                    del self.access_tokens[token]
+
+    def fail_next(self, status, count=1, retry_after=None):
+        with self.lock:
+            self.failures += [(status, retry_after)] * count
+
+    def clear_log(self):
+        with self.lock:
+            self.requests.clear()
+            self.statuses.clear()
+
+    def answered(self, path_part=""):
+        """[(method, status)] of the requests whose path contains path_part."""
+        return [
+            (request[0], status)
+            for request, status in zip(self.requests, self.statuses, strict=True)
+            if path_part in request[1]
+        ]
+
+    def calls(self, method=None, path_part=""):
+        return [
+            r
+            for r in self.requests
+            if (method is None or r[0] == method) and path_part in r[1]
+        ]
+
+    # --- the protocol -------------------------------------------------------------------
+    def handle(self, method, path, params, body, headers):
+        with self.lock:
+            result = self._handle(method, path, params, body, headers)
+            self.statuses.append(result[0])
+            return result
+
+    def _handle(self, method, path, params, body, headers):
+        with self.lock:
+            self.requests.append((method, path, params, body))
+            if path == "/token":
+                return self._token(body)
+            token = (headers.get("Authorization") or "").removeprefix("Bearer ")
+            if token not in self.access_tokens:
+                return _error(
+                    401,
+                    "Request had invalid authentication credentials.",
+                    "authError",
+                    "UNAUTHENTICATED",
+                )
+            if self.failures:
+                status, retry_after = self.failures.pop(0)
+                code, payload = _error(
+                    status,
+                    "Rate Limit Exceeded" if status == 429 else "Backend Error",
+                    "rateLimitExceeded" if status == 429 else "backendError",
+                )
+                return code, payload, retry_after
+            prefix = "/calendar/v3"
+            if not path.startswith(prefix):
+                return _error(404, "Not Found", "notFound")
+            parts = [unquote(p) for p in path[len(prefix) :].strip("/").split("/")]
+            if parts == ["users", "me", "calendarList"]:
+                return 200, {
+                    "kind": "calendar#calendarList",
+                    "items": [
+                        {
+                            "id": cid,
+                            "summary": cal["summary"],
+                            "primary": cal["primary"],
+                            "accessRole": "owner",
+                        }
+                        for cid, cal in self.calendars.items()
+                    ],
+                }
+            if len(parts) < 3 or parts[0] != "calendars" or parts[2] != "events":
+                return _error(404, "Not Found", "notFound")
+            calendar_id = self._calendar_id(parts[1])
+            if calendar_id not in self.calendars:
+                return _error(404, "Not Found", "notFound")
+            events = self.calendars[calendar_id]["events"]
+            if len(parts) == 3 and method == "GET":
+                return self._list(calendar_id, params)
+            if len(parts) == 3 and method == "POST":
+                if body.get("id") in events:
+                    return _error(
+                        409, "The requested identifier already exists.", "duplicate"
+                    )
+                return 200, self._public(self.put_event(calendar_id, body))
+            if len(parts) != 4:
+                return _error(404, "Not Found", "notFound")
+            event = events.get(parts[3])
+            if event is None:
+                return _error(404, "Not Found", "notFound")
+            if method == "PATCH":
+                self.seq += 1
+                event.update(body)
+                event["_seq"] = self.seq
+                event.setdefault("status", "confirmed")
+                return 200, self._public(event)
+            if method == "DELETE":
+                if event["status"] == "cancelled":
+                    return _error(410, "Resource has been deleted", "deleted")
+                self.cancel_event(calendar_id, event["id"])
+                return 204, None
+            return _error(405, "Method not allowed", "methodNotAllowed")
+
+    def _calendar_id(self, calendar_id):
+        if calendar_id == "primary":
+            for cid, cal in self.calendars.items():
+                if cal["primary"]:
+                    return cid
+        return calendar_id
+
+    def _token(self, body):
+        grant = body.get("grant_type")
+        if grant == "authorization_code":
+            refresh = self.codes.pop(body.get("code"), None)
+            if not refresh:
+                return 400, {"error": "invalid_grant", "error_description": "Bad code"}
+            self.refresh_tokens.add(refresh)
+        elif grant == "refresh_token":
+            refresh = body.get("refresh_token")
+            if refresh not in self.refresh_tokens:
+                return 400, {
+                    "error": "invalid_grant",
+                    "error_description": "Token has been expired or revoked.",
+                }
+        else:
+            return 400, {"error": "unsupported_grant_type"}
+        access = "at-%s" % next(self.counter)
+        self.access_tokens[access] = refresh
+        payload = {
+            "access_token": access,
+            "expires_in": 3599,
+            "token_type": "Bearer",
+            "scope": "https://www.googleapis.com/auth/calendar",
+        }
+        if grant == "authorization_code":
+            payload["refresh_token"] = refresh
+        return 200, payload
+
+    def _list(self, calendar_id, params):
+        events = self.calendars[calendar_id]["events"].values()
+        page_token = params.get("pageToken")
+        if page_token:
+            offset, since, snapshot = (int(x) for x in page_token.split(":"))
+        else:
+            offset, snapshot = 0, self.seq
+            if params.get("syncToken"):
+                since = int(params["syncToken"].removeprefix("sync-"))
+                if since < self.min_sync_seq:
+                    return _error(
+                        410,
+                        "Sync token is no longer valid, a full sync is required.",
+                        "fullSyncRequired",
+                    )
+            else:
+                since = -1
+        selected = sorted(
+            (e for e in events if e["_seq"] > since and e["_seq"] <= snapshot),
+            key=lambda e: e["_seq"],
+        )
+        if since < 0:
+            # a full sync lists deleted events only with showDeleted
+            if params.get("showDeleted") != "true":
+                selected = [e for e in selected if e["status"] != "cancelled"]
+            time_min = params.get("timeMin")
+            time_max = params.get("timeMax")
+        else:
+            time_min = time_max = None
+        items = []
+        for event in selected:
+            if params.get("singleEvents") == "true" and event.get("recurrence"):
+                items += self._instances(event)
+            else:
+                items.append(self._public(event))
+        if time_min or time_max:
+            low = time_min and _parse({"dateTime": time_min})
+            high = time_max and _parse({"dateTime": time_max})
+            items = [
+                i
+                for i in items
+                if i["status"] == "cancelled"
+                or (
+                    (not low or _parse(i["end"]) > low)
+                    and (not high or _parse(i["start"]) < high)
+                )
+            ]
+        size = min(int(params.get("maxResults", 250)), self.page_size)
+        page = items[offset : offset + size]
+        payload = {"kind": "calendar#events", "items": page}
+        if offset + size < len(items):
+            payload["nextPageToken"] = "%s:%s:%s" % (offset + size, since, snapshot)
+        else:
+            payload["nextSyncToken"] = "sync-%s" % snapshot
+        return 200, payload
+
+    def _instances(self, event):
+        """singleEvents=true: one instance per occurrence of the RRULE."""
+        start, end = _parse(event["start"]), _parse(event["end"])
+        rule = next(r for r in event["recurrence"] if r.startswith("RRULE:"))
+        occurrences = rrule.rrulestr(rule.removeprefix("RRULE:"), dtstart=start)
+        instances = []
+        for occurrence in itertools.islice(occurrences, 730):
+            stamp = occurrence.strftime("%Y%m%dT%H%M%SZ")
+            instance = self._public(event)
+            instance.pop("recurrence")
+            instance.update(
+                id="%s_%s" % (event["id"], stamp),
+                recurringEventId=event["id"],
+                originalStartTime={"dateTime": occurrence.isoformat()},
+                start={"dateTime": occurrence.isoformat()},
+                end={"dateTime": (occurrence + (end - start)).isoformat()},
+            )
+            instances.append(instance)
+        return instances
+
+    @staticmethod
+    def _public(event):
+        event = copy.deepcopy(event)
+        event.pop("_seq", None)
+        event.setdefault("kind", "calendar#event")
+        event.setdefault("updated", datetime.utcnow().isoformat() + "Z")
+        return event
+
+
+class _Handler(BaseHTTPRequestHandler):
+    google = None
+
+    def log_message(self, format, *args):  # noqa: A002 (quiet server)
+        return
+
+    def _serve(self):
+        split = urlsplit(self.path)
+        params = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        if split.path == "/token":
+            body = {k: v[-1] for k, v in parse_qs(raw).items()}
+        else:
+            body = json.loads(raw) if raw else {}
+        result = self.google.handle(
+            self.command, split.path, params, body, self.headers
+        )
+        status, payload = result[0], result[1]
+        retry_after = result[2] if len(result) > 2 else None
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        if data:
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = _serve

@@ -1,0 +1,105 @@
+from urllib.parse import parse_qs, urlsplit
+
+from psycopg2.errors import UniqueViolation
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import PRIMARY, GoogleCase
+
+
+@tagged("post_install", "-at_install")
+class TestConnection(GoogleCase):
+    def test_consent_link_is_signed_and_code_gives_a_refresh_token(self):
+        connection = self.env["calendoc.google.connection"].create(
+            {"practitioner_id": self.doctor2.id}
+        )
+        self.assertEqual(connection.state, "draft")
+        action = connection.action_connect()
+        query = parse_qs(urlsplit(action["url"]).query)
+        self.assertEqual(query["access_type"], ["offline"])
+        self.assertTrue(query["redirect_uri"][0].endswith("/calendoc_google/oauth"))
+        state = query["state"][0]
+        Connection = self.env["calendoc.google.connection"]
+        self.assertEqual(Connection._google_connection_from_state(state), connection)
+        forged = "%s-%s" % (self.connection.id, state.partition("-")[2])
+        self.assertFalse(Connection._google_connection_from_state(forged))
+        self.assertFalse(Connection._google_connection_from_state("garbage"))
+
+        self.google.codes["code-bruno"] = "rt-bruno"
+        connection._google_consent("code-bruno")
+        self.assertEqual(connection.state, "connected")
+        self.assertEqual(connection.sudo().refresh_token, "rt-bruno")
+        token_call = self.google.calls("POST", "/token")[-1][3]
+        self.assertEqual(token_call["grant_type"], "authorization_code")
+
+        # a code used twice is refused with a clear message, nothing changes
+        with self.assertRaisesRegex(UserError, "consent"):
+            connection._google_consent("code-bruno")
+        self.assertEqual(connection.sudo().refresh_token, "rt-bruno")
+
+    def test_calendar_list_sets_the_primary_calendar_as_target_and_busy(self):
+        self.assertEqual(
+            sorted(self.connection.calendar_ids.mapped("google_calendar_id")),
+            sorted([PRIMARY, "family@group.calendar.google.com"]),
+        )
+        self.assertEqual(self.connection.target_calendar_id, self.primary)
+        self.assertTrue(self.primary.read_busy)
+        self.assertEqual(self.connection.google_email, PRIMARY)
+        # read again: no duplicate rows
+        self.connection.action_fetch_calendars()
+        self.assertEqual(len(self.connection.calendar_ids), 2)
+
+    def test_sync_now_pulls_and_pushes(self):
+        day = self.monday()
+        appointment = self.book(self.paris(day, 9))
+        self.google.put_event(
+            PRIMARY,
+            {"id": "gym", "start": self.gtime(day, 14), "end": self.gtime(day, 15)},
+        )
+        action = self.connection.action_sync_now()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertTrue(self.google_copy(appointment))
+        self.assertEqual(self.busy_events().calendoc_google_event_id, "gym")
+
+    def test_sync_now_on_a_revoked_consent_says_so(self):
+        self.google.revoke("rt-alice")
+        self.google.expire_access_tokens()
+        with self.assertRaisesRegex(UserError, "must connect again"):
+            self.connection.action_sync_now()
+
+    def test_a_practitioner_has_one_connection(self):
+        with (
+            self.assertRaises(UniqueViolation),
+            mute_logger("odoo.sql_db"),
+            self.cr.savepoint(),
+        ):
+            self.env["calendoc.google.connection"].create(
+                {"practitioner_id": self.doctor.id}
+            )
+
+    def test_tokens_are_for_managers_and_secretaries_still_push(self):
+        manager = new_test_user(
+            self.env, "g_manager", groups="calendoc_agenda.group_calendoc_manager"
+        )
+        self.assertEqual(self.connection.with_user(manager).refresh_token, "rt-alice")
+        with self.assertRaises(AccessError):
+            self.connection.with_user(self.secretary).read(["state"])
+        with self.assertRaises(AccessError):
+            self.env["calendoc.google.push"].with_user(self.secretary).search([])
+        # the secretary's booking is queued and reaches Google all the same
+        appointment = (
+            self.env["calendar.event"]
+            .with_user(self.secretary)
+            .create(
+                {
+                    "calendoc_practitioner_id": self.doctor.id,
+                    "calendoc_type_id": self.consult.id,
+                    "calendoc_requester_id": self.requester.id,
+                    "start": self.paris(self.monday(), 9),
+                }
+            )
+        )
+        self.env["calendoc.google.push"]._process_queue()
+        self.assertTrue(self.google_copy(appointment))
