@@ -3,10 +3,15 @@ week of 50 practitioners, in a table of a million events.
 
     python3 bench/bench_agenda.py --config .run/odoo.conf --db calendoc_bench
 
-Run as the superuser (no record rule), as a secretariat manager and as a
-secretary assigned to the generated client accounts (CalenDoc's global record
-rules on appointments apply to both). The two users are created, and committed,
-on the first run.
+Run as the superuser (no record rule), as a secretariat manager, as a
+secretary assigned to the generated client accounts and as a delegated
+secretary: a secretary assigned to no account, who reaches the agenda through
+delegations (agenda read and write, requesters) from 200 client accounts, the
+generated ones among them (CalenDoc's global record rules on appointments apply
+to the last three). The users, the extra client accounts ("BENCH Compte
+délégant N") and the delegations are created, and committed, on the first run.
+Target: p95 < 500 ms for each; the delegated secretary within 1.5 times the
+manager's time (rights must not make the agenda slow).
 """
 
 import argparse
@@ -27,6 +32,7 @@ from benchlib import (
 )
 
 TARGET_MS = 500
+DELEGATING_ACCOUNTS = 200
 # What the CalenDoc week view (calendar_event_view_calendar_calendoc) reads.
 FIELDS = [
     "name",
@@ -75,6 +81,58 @@ def bench_user(env, login, name, group_xmlid, accounts=None):
     return user
 
 
+def delegated_user(env, accounts, count):
+    """``bench_delegate``, a secretary assigned to no account, with delegations
+    from ``count`` client accounts: ``accounts`` and new empty accounts."""
+    Partner = env["res.partner"]
+    missing = count - len(accounts)
+    if missing > 0:
+        existing = Partner.search_count([("name", "=like", TAG + " Compte délégant %")])
+        Partner.create(
+            [
+                {
+                    "name": "%s Compte délégant %03d" % (TAG, existing + n + 1),
+                    "is_company": True,
+                    "is_calendoc_client": True,
+                }
+                for n in range(missing)
+            ]
+        )
+    grantors = Partner.search(
+        [("is_calendoc_client", "=", True), ("name", "=like", TAG + " %")],
+        order="id",
+        limit=count,
+    )
+    user = bench_user(
+        env,
+        "bench_delegate",
+        "Bench Delegate",
+        "calendoc_agenda.group_calendoc_secretary",
+    )
+    Delegation = env["calendoc.delegation"].with_context(
+        mail_create_nolog=True, mail_notrack=True, tracking_disable=True
+    )
+    granted = Delegation.search(
+        [("grantee_user_id", "=", user.id), ("revoked_date", "=", False)]
+    ).grantor_account_id
+    Delegation.create(
+        [
+            {
+                "grantor_account_id": account.id,
+                "grantee_user_id": user.id,
+                "scope_agenda_read": True,
+                "scope_agenda_write": True,
+                "scope_requesters": True,
+                "reason": "Benchmark: secretariat subcontracting",
+            }
+            for account in grantors - granted
+        ]
+    )
+    env.flush_all()
+    env.cr.commit()
+    return user, len(grantors)
+
+
 def main(argv=None):
     parser = parse_common(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
     parser.add_argument(
@@ -101,6 +159,7 @@ def main(argv=None):
             "Bench Manager",
             "calendoc_agenda.group_calendoc_manager",
         )
+        delegate, delegating = delegated_user(env, accounts, DELEGATING_ACCOUNTS)
         secretary = bench_user(
             env,
             "bench_secretary",
@@ -129,6 +188,7 @@ def main(argv=None):
             ("superuser", env.user),
             ("manager", manager),
             ("secretary", secretary),
+            ("delegated secretary, %d accounts" % delegating, delegate),
         ):
             user_env = env(user=user.id, context={"tz": "Europe/Paris"})
             Event = user_env["calendar.event"]
@@ -162,6 +222,15 @@ def main(argv=None):
             plans[label] = explain(env.cr, main_query, args.verbose)
         for label, lines in plans.items():
             print_explain("main query, %s" % label, lines)
+        by_user = {row["label"].split(", ", 1)[1]: row for row in results}
+        manager_row = by_user["manager"]
+        delegate_row = results[-1]
+        for key in ("p50_ms", "p95_ms"):
+            ratio = delegate_row[key] / manager_row[key]
+            print(
+                "delegated secretary / manager, %s: %.2f (target <= 1.5: %s)"
+                % (key[:3], ratio, "OK" if ratio <= 1.5 else "OVER TARGET")
+            )
         write_json(args.json, "agenda", args.db, results)
 
 
