@@ -38,6 +38,16 @@ class CalendocGoogleCalendar(models.Model):
         for calendar in self:
             calendar.display_name = calendar.name or calendar.google_calendar_id
 
+    def write(self, vals):
+        if vals.get("read_busy") is False:
+            # no longer busy time: forget what was imported, read it all again
+            # if it is chosen once more
+            self.env["calendar.event"].with_context(active_test=False).search(
+                [("calendoc_google_calendar_id", "in", self.ids)]
+            ).unlink()
+            vals = dict(vals, sync_token=False)
+        return super().write(vals)
+
     def _pull(self, client):
         """Read this calendar's changes (all events at the first run or after
         410 Gone) page by page, and apply them.

@@ -8,6 +8,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.misc import hmac
 
 from ..tools.google_client import (
     DEFAULT_API_URL,
@@ -255,6 +256,8 @@ class CalendocGoogleConnection(models.Model):
         :return: number of Google events read"""
         self.ensure_one()
         client = self._google_client()
+        # the cron and the button must not apply the same changes twice
+        self._google_lock(self.ids)
         read = 0
         try:
             for calendar in self.calendar_ids.filtered("read_busy"):
@@ -353,10 +356,8 @@ class CalendocGoogleConnection(models.Model):
 
     @api.model
     def _google_state_signature(self, connection_id):
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
-        return hashlib.sha256(
-            f"calendoc_google:{connection_id}:{secret}".encode()
-        ).hexdigest()[:32]
+        # HMAC with the database secret: only our "Connect" button makes it
+        return hmac(self.env(su=True), "calendoc_google_oauth", connection_id)
 
     @api.model
     def _google_connection_from_state(self, state):

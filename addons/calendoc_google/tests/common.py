@@ -46,7 +46,7 @@ class GoogleCase(CalendocCase):
             google.access_tokens.clear()
             google.refresh_tokens = {"rt-alice"}
             google.min_sync_seq = 0
-            google.page_size = 250
+            google.page_size = 2500
         google.add_calendar(PRIMARY, "Alice", primary=True)
         google.add_calendar("family@group.calendar.google.com", "Famille")
         self.connection = self.env["calendoc.google.connection"].create(

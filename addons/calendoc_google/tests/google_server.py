@@ -52,7 +52,7 @@ class FakeGoogle:
         self.calendars = {}  # id -> {"summary", "primary", "events": {id: event}}
         self.seq = 0
         self.min_sync_seq = 0
-        self.page_size = 250
+        self.page_size = 2500  # Google's maximum for events.list
         self.failures = []  # [(status, retry_after)] for the next API calls
         self.requests = []  # (method, path, params, body)
         self.statuses = []  # the status answered to each request

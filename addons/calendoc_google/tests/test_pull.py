@@ -207,6 +207,10 @@ class TestPull(GoogleCase):
         family.read_busy = True
         self.connection._google_pull()
         self.assertEqual(self.busy_events().calendoc_google_calendar_id, family)
+        # unticked: its events no longer block the agenda
+        family.read_busy = False
+        self.assertFalse(self.busy_events())
+        self.assertFalse(family.sudo().sync_token)
 
     def test_declined_invitations_are_not_busy_time(self):
         day = self.monday()

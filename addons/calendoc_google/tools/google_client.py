@@ -240,7 +240,7 @@ class GoogleCalendarClient:
         With ``sync_token``, only what changed since (deleted events included,
         status "cancelled"); otherwise ``window`` (timeMin, timeMax) bounds the
         first, full synchronisation."""
-        params = {"singleEvents": "true", "maxResults": 250, "showDeleted": "true"}
+        params = {"singleEvents": "true", "maxResults": 2500, "showDeleted": "true"}
         if sync_token:
             params["syncToken"] = sync_token
         else:
