@@ -1,6 +1,7 @@
 import logging
 
 from markupsafe import Markup, escape
+from werkzeug.exceptions import NotFound
 
 from odoo import http
 from odoo.exceptions import UserError
@@ -21,7 +22,7 @@ class CalendocGoogleController(http.Controller):
         Connection = request.env["calendoc.google.connection"].sudo()
         connection = Connection._google_connection_from_state(state)
         if not connection:
-            return request.not_found()
+            raise NotFound()
         env = request.env
         if error or not code:
             message = env._("Google Calendar was not connected: consent refused.")

@@ -3,7 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 from psycopg2.errors import UniqueViolation
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import PRIMARY, GoogleCase
@@ -103,3 +103,49 @@ class TestConnection(GoogleCase):
         )
         self.env["calendoc.google.push"]._process_queue()
         self.assertTrue(self.google_copy(appointment))
+
+
+FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9"}
+
+
+@tagged("post_install", "-at_install")
+class TestConsentRoute(GoogleCase, HttpCase):
+    """Google sends the practitioner's browser back to /calendoc_google/oauth."""
+
+    def test_consent_route_connects_the_practitioner(self):
+        connection = self.env["calendoc.google.connection"].create(
+            {"practitioner_id": self.doctor2.id}
+        )
+        self.google.codes["code-route"] = "rt-route"
+        state = connection._google_oauth_state()
+        response = self.url_open(
+            f"/calendoc_google/oauth?state={state}&code=code-route", headers=FRENCH
+        )
+        self.assertEqual(response.status_code, 200)
+        # the practitioner reads it in his browser's language
+        self.assertIn("Google Agenda connecté", response.text)
+        self.assertEqual(connection.state, "connected")
+        self.assertEqual(connection.sudo().refresh_token, "rt-route")
+        self.assertEqual(len(connection.calendar_ids), 2)
+
+    def test_consent_route_refuses_a_forged_state_and_reports_a_refusal(self):
+        connection = self.env["calendoc.google.connection"].create(
+            {"practitioner_id": self.doctor2.id}
+        )
+        forged = "%s-%s" % (connection.id, "0" * 64)
+        response = self.url_open(
+            f"/calendoc_google/oauth?state={forged}&code=x", headers=FRENCH
+        )
+        self.assertEqual(response.status_code, 404)
+        state = connection._google_oauth_state()
+        response = self.url_open(
+            f"/calendoc_google/oauth?state={state}&error=access_denied", headers=FRENCH
+        )
+        self.assertIn("consentement refusé", response.text)
+        self.assertEqual(connection.state, "draft")
+        # a code Google does not know: a clear message, nothing stored
+        response = self.url_open(
+            f"/calendoc_google/oauth?state={state}&code=bad", headers=FRENCH
+        )
+        self.assertIn("pas été connecté", response.text)
+        self.assertFalse(connection.sudo().refresh_token)
