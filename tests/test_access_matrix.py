@@ -35,7 +35,13 @@ SYSTEM_MODELS = {
     "calendoc.google.connection": "OAuth tokens and sync state, managers only",
     "calendoc.google.calendar": "Google calendars and sync tokens, managers only",
     "calendoc.google.push": "technical queue of pushes to Google, managers only",
+    "calendoc.sip.endpoint": "the firm's phones: managers edit, each secretary reads hers",
+    "calendoc.duty": "the firm's duty roster: managers edit, each secretary reads hers",
+    "calendoc.voip.nonce": "technical, replay protection of the bridge's requests",
 }
+# Telephony (calendoc_voip): calls belong to the account of the practice called
+# and open with the 'calls' scope (the fixture delegation has none).
+CALLS = {"calendoc.call": {R, W, C}, "calendoc.call.event": {R}}
 
 # role -> model -> allowed operations on a record of account A
 EXPECTED = {
@@ -50,6 +56,7 @@ EXPECTED = {
         "calendoc.pack": {R, W},
         "calendoc.credit.move": {R},
         "calendoc.wallet": {R},
+        **CALLS,
     },
     "auditor": {
         **dict.fromkeys(CONFIG, {R}),
@@ -62,6 +69,8 @@ EXPECTED = {
         "calendoc.pack": {R},
         "calendoc.credit.move": {R},
         "calendoc.wallet": {R},
+        "calendoc.call": {R},
+        "calendoc.call.event": {R},
     },
     "secretary": {
         **dict.fromkeys(CONFIG, {R}),
@@ -72,6 +81,7 @@ EXPECTED = {
         "calendoc.pack": {R},
         "calendoc.credit.move": {R},
         "calendoc.wallet": {R},
+        **CALLS,
     },
     "other_secretary": {},
     "delegate": {
@@ -172,6 +182,15 @@ class TestAccessMatrix(CalendocCase):
             }
         )
         pack = env["calendoc.pack"]._create_pack(cls.account, template, 1, "matrix")
+        call = env["calendoc.call"].create(
+            {
+                "sip_call_id": "matrix-call",
+                "direction": "in",
+                "practice_id": cls.practice.id,
+                "account_id": cls.account.id,
+            }
+        )
+        call._store_event("ringing", now, {}, {})
         event = cls.env["calendar.event"].create(
             {
                 "calendoc_practitioner_id": cls.doctor.id,
@@ -200,6 +219,8 @@ class TestAccessMatrix(CalendocCase):
             "calendoc.wallet": env["calendoc.wallet"].search(
                 [("account_id", "=", cls.account.id)]
             ),
+            "calendoc.call": call,
+            "calendoc.call.event": call.event_ids,
         }
 
     def calendoc_models(self):

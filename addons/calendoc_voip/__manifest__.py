@@ -8,8 +8,20 @@
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
     "depends": ["calendoc_agenda", "bus"],
+    "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
+        "security/ir.model.access.csv",
+        "security/calendoc_voip_security.xml",
+        "views/calendoc_call_views.xml",
+        "views/calendoc_duty_views.xml",
+        "views/calendoc_sip_endpoint_views.xml",
+        "views/res_partner_views.xml",
         "views/calendoc_voip_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "calendoc_voip/static/src/js/**/*",
+        ],
+    },
     "installable": True,
 }

@@ -1,0 +1,10 @@
+from . import (
+    calendoc_sip_endpoint,
+    calendoc_duty,
+    calendoc_call,
+    calendoc_call_event,
+    calendoc_voip_nonce,
+    calendar_event,
+    res_partner,
+    res_config_settings,
+)

@@ -1,0 +1,530 @@
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, mute_logger
+
+from odoo.addons.calendoc_agenda.tools.phone import to_e164
+
+from ..bridge.signing import signed_headers
+from .res_config_settings import PARAM_BRIDGE_URL, PARAM_SECRET
+
+_logger = logging.getLogger(__name__)
+
+EVENTS = ("ringing", "answered", "ended")
+# How long the secretaries' phones ring before the caller is told nobody answers.
+RING_TIMEOUT = 30
+BRIDGE_TIMEOUT = 5
+
+
+def _utc(epoch):
+    """Naive UTC datetime of epoch seconds, the way Odoo stores them."""
+    return datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None)
+
+
+class VoipEventError(Exception):
+    """A call event the API refuses: ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class CalendocCall(models.Model):
+    _name = "calendoc.call"
+    _description = "Call"
+    _order = "ring_date desc, id desc"
+    _rec_name = "sip_call_id"
+
+    sip_call_id = fields.Char(
+        string="Call id",
+        required=True,
+        readonly=True,
+        copy=False,
+        help="The PBX's or SIP call id: every event of the call carries it.",
+    )
+    direction = fields.Selection(
+        [("in", "Incoming"), ("out", "Outgoing")], required=True, readonly=True
+    )
+    caller_number = fields.Char(readonly=True)
+    called_number = fields.Char(readonly=True)
+    line_id = fields.Many2one("calendoc.practice.line", readonly=True)
+    practice_id = fields.Many2one("calendoc.practice", index=True, readonly=True)
+    account_id = fields.Many2one(
+        "res.partner", string="Client account", index=True, readonly=True
+    )
+    requester_id = fields.Many2one(
+        "res.partner",
+        string="Requester",
+        index="btree_not_null",
+        domain=[("is_calendoc_requester", "=", True)],
+    )
+    secretary_id = fields.Many2one("res.users", string="Secretary", readonly=True)
+    ring_date = fields.Datetime(string="Rang at", readonly=True)
+    answer_date = fields.Datetime(string="Answered at", readonly=True)
+    end_date = fields.Datetime(string="Ended at", readonly=True)
+    state = fields.Selection(
+        [("ringing", "Ringing"), ("in_progress", "In progress"), ("done", "Ended")],
+        required=True,
+        default="ringing",
+        readonly=True,
+    )
+    outcome = fields.Selection(
+        [
+            ("answered", "Answered"),
+            ("missed", "Missed"),
+            ("abandoned", "Abandoned"),
+            ("refused", "Refused (calls not allowed)"),
+        ],
+        readonly=True,
+    )
+    duration = fields.Integer(
+        string="Duration (s)",
+        compute="_compute_times",
+        store=True,
+        aggregator="avg",
+        help="From answer to hang-up.",
+    )
+    wait_seconds = fields.Integer(
+        string="Wait (s)",
+        compute="_compute_times",
+        store=True,
+        aggregator="avg",
+        help="From ringing to answer (or to hang-up when nobody answered).",
+    )
+    answered_percent = fields.Integer(
+        string="Answered (%)",
+        compute="_compute_rates",
+        store=True,
+        aggregator="avg",
+    )
+    booked_percent = fields.Integer(
+        string="Bookings per call (%)",
+        compute="_compute_rates",
+        store=True,
+        aggregator="avg",
+    )
+    appointment_id = fields.Many2one(
+        "calendar.event",
+        string="Appointment booked",
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    event_ids = fields.One2many("calendoc.call.event", "call_id", string="Events")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+
+    _sql_constraints = [
+        (
+            "sip_call_id_uniq",
+            "unique (sip_call_id)",
+            "A call is recorded once per call id.",
+        ),
+    ]
+
+    @api.depends("ring_date", "answer_date", "end_date")
+    def _compute_times(self):
+        for call in self:
+            call.duration = (
+                (call.end_date - call.answer_date).total_seconds()
+                if call.answer_date and call.end_date
+                else 0
+            )
+            waited_until = call.answer_date or call.end_date
+            call.wait_seconds = (
+                (waited_until - call.ring_date).total_seconds()
+                if waited_until and call.ring_date
+                else 0
+            )
+
+    @api.depends("outcome", "appointment_id")
+    def _compute_rates(self):
+        for call in self:
+            call.answered_percent = 100 if call.outcome == "answered" else 0
+            call.booked_percent = 100 if call.appointment_id else 0
+
+    # --- actions ----------------------------------------------------------------
+    def action_book(self):
+        """Open the slot finder for the caller; the appointment booked there is
+        recorded on this call."""
+        self.ensure_one()
+        if not self.requester_id:
+            return self.action_new_requester()
+        action = self.requester_id.action_calendoc_find_slot()
+        action["context"] = dict(action["context"], calendoc_voip_call_id=self.id)
+        if self.practice_id:
+            action["context"]["default_practice_id"] = self.practice_id.id
+        return action
+
+    def action_new_requester(self):
+        """A requester form prefilled with the caller's number and account."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_is_calendoc_requester": True,
+                "default_calendoc_account_id": self.account_id.id,
+                "default_mobile": self.caller_number,
+                "calendoc_voip_call_id": self.id,
+            },
+        }
+
+    def action_message_practice(self):
+        """The practice's form, where the secretary leaves a message in its chatter."""
+        self.ensure_one()
+        if not self.practice_id:
+            raise UserError(self.env._("This call reached no practice."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "calendoc.practice",
+            "res_id": self.practice_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    # --- click-to-call ----------------------------------------------------------------
+    def _originate(self, endpoint):
+        """Ask the bridge to place this outgoing call from ``endpoint``."""
+        self.ensure_one()
+        # sudo: the secret and URL are system parameters; the user never sees them
+        params = self.env["ir.config_parameter"].sudo()
+        url = (params.get_param(PARAM_BRIDGE_URL) or "").rstrip("/")
+        secret = params.get_param(PARAM_SECRET)
+        if not url or not secret:
+            raise UserError(
+                self.env._("Telephony is not configured: no bridge URL or secret.")
+            )
+        body = json.dumps(
+            {
+                "call_id": self.sip_call_id,
+                "extension": endpoint.extension,
+                "contact": endpoint.contact_uri,
+                "auto_answer": endpoint.auto_answer,
+                "number": self.called_number,
+                "caller_id": self.caller_number,
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{url}/originate",
+            data=body,
+            headers=signed_headers(secret, body),
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=BRIDGE_TIMEOUT) as answer:
+                answer.read()
+        except urllib.error.HTTPError as error:
+            _logger.warning(
+                "bridge refused call %s: HTTP %s", self.sip_call_id, error.code
+            )
+            raise UserError(
+                self.env._(
+                    "The telephony bridge refused the call (HTTP %(status)s).",
+                    status=error.code,
+                )
+            ) from error
+        except (urllib.error.URLError, OSError) as error:
+            _logger.warning("bridge unreachable for %s: %s", self.sip_call_id, error)
+            raise UserError(
+                self.env._("The telephony bridge cannot be reached; try again.")
+            ) from error
+
+    # --- statistics ----------------------------------------------------------------
+    @api.model
+    def _statistics(self, groupby, domain=None):
+        """Billing and staffing figures of the calls the user may read, grouped by
+        ``groupby`` ('practice_id' or 'secretary_id'): a list of dicts with the
+        group, calls, answered calls, answered rate (%), average wait of the
+        answered calls (s) and bookings per call."""
+        if groupby not in ("practice_id", "secretary_id", "account_id"):
+            raise UserError(self.env._("Statistics are per practice or secretary."))
+        base = [("state", "=", "done"), *(domain or [])]
+        answered = {
+            group: (count, wait)
+            for group, count, wait in self._read_group(
+                [*base, ("outcome", "=", "answered")],
+                [groupby],
+                ["__count", "wait_seconds:avg"],
+            )
+        }
+        rows = []
+        for group, count, booked in self._read_group(
+            base, [groupby], ["__count", "appointment_id:count"]
+        ):
+            answered_count, wait = answered.get(group, (0, 0.0))
+            rows.append(
+                {
+                    "group": group,
+                    "calls": count,
+                    "answered": answered_count,
+                    "answered_rate": round(100.0 * answered_count / count, 1),
+                    "average_wait": round(wait or 0.0, 1),
+                    "bookings_per_call": round(booked / count, 3),
+                }
+            )
+        return rows
+
+    # --- the event API (called by the bridge through the controller) -------------
+    @api.model
+    def _ingest_event(self, payload):
+        """Record one call event sent by the bridge; return what the bridge must do.
+
+        Idempotent: an event (call id, type) is stored once; a replay answers the
+        first answer again and changes nothing. Raises ``VoipEventError`` for
+        events to refuse (4xx). Runs as the superuser: the bridge is not a user,
+        it is authenticated by the HMAC signature checked by the controller."""
+        event, call_key, when, direction = self._parse_event(payload)
+        self.env.cr.execute(
+            SQL(
+                "SELECT response FROM calendoc_call_event "
+                "WHERE sip_call_id = %s AND kind = %s",
+                call_key,
+                event,
+            )
+        )
+        previous = self.env.cr.fetchone()
+        if previous:
+            _logger.info("call %s: %s replayed, ignored", call_key, event)
+            return dict(previous[0] or {}, duplicate=True)
+        call = self.search([("sip_call_id", "=", call_key)])
+        if not call:
+            if direction == "out":
+                raise VoipEventError(404, f"unknown outgoing call {call_key}")
+            call = self._create_incoming(call_key, payload)
+        elif call.state == "done" and event != "ended":
+            # a late 'ringing'/'answered' (bridge retry) after the end: keep the end
+            response = {"action": "none", "call": call.id}
+            call._store_event(event, when, payload, response)
+            return response
+        response = getattr(call, f"_on_{event}")(when, payload)
+        call._store_event(event, when, payload, response)
+        return response
+
+    @api.model
+    def _parse_event(self, payload):
+        if not isinstance(payload, dict):
+            raise VoipEventError(400, "the event must be a JSON object")
+        event = payload.get("event")
+        if event not in EVENTS:
+            raise VoipEventError(400, f"unknown event type {event!r}")
+        call_key = payload.get("call_id")
+        if not isinstance(call_key, str) or not 0 < len(call_key) <= 255:
+            raise VoipEventError(400, "call_id is missing")
+        direction = payload.get("direction", "in")
+        if direction not in ("in", "out"):
+            raise VoipEventError(400, f"unknown direction {direction!r}")
+        try:
+            when = _utc(float(payload["time"]))
+        except (KeyError, TypeError, ValueError, OverflowError, OSError) as error:
+            raise VoipEventError(400, "time (epoch seconds) is missing") from error
+        for key in ("from", "to"):
+            if not isinstance(payload.get(key, ""), str):
+                raise VoipEventError(400, f"{key} must be a string")
+        return event, call_key, when, direction
+
+    @api.model
+    def _create_incoming(self, call_key, payload):
+        called = to_e164(payload.get("to") or "")
+        line = called and self.env["calendoc.practice.line"].search(
+            [("number", "=", called)], limit=1
+        )
+        if not line:
+            raise VoipEventError(
+                404, f"no practice line for the dialled number {payload.get('to')!r}"
+            )
+        account = line.practice_id.account_id
+        caller = to_e164(payload.get("from") or "", account.country_id.code or "FR")
+        requesters = (
+            self.env["res.partner"]._calendoc_search_by_phone(caller, account)
+            if caller
+            else self.env["res.partner"]
+        )
+        values = {
+            "sip_call_id": call_key,
+            "direction": "in",
+            "caller_number": caller or payload.get("from") or "",
+            "called_number": called,
+            "line_id": line.id,
+            "practice_id": line.practice_id.id,
+            "account_id": account.id,
+            "requester_id": requesters[:1].id,
+            "company_id": line.practice_id.company_id.id,
+        }
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                return self.create(values)
+        except psycopg2.errors.UniqueViolation:
+            # the same call created by a concurrent request: use that one
+            return self.search([("sip_call_id", "=", call_key)])
+
+    def _store_event(self, event, when, payload, response):
+        self.env["calendoc.call.event"].create(
+            {
+                "call_id": self.id,
+                "sip_call_id": self.sip_call_id,
+                "kind": event,
+                "event_date": when,
+                "payload": payload,
+                "response": response,
+            }
+        )
+
+    def _on_ringing(self, when, payload):
+        self.ring_date = self.ring_date or when
+        if self.direction == "out":
+            return {"action": "none", "call": self.id}
+        if not self.account_id._calendoc_service_allowed("calls"):
+            _logger.warning(
+                "call %s to %s refused: calls are not allowed for account %s",
+                self.sip_call_id,
+                self.called_number,
+                self.account_id.id,
+            )
+            self.write({"state": "done", "outcome": "refused", "end_date": when})
+            return {"action": "refuse", "call": self.id}
+        secretaries = self._secretaries_to_ring()
+        endpoints = self.env["calendoc.sip.endpoint"].search(
+            [("user_id", "in", secretaries.ids)]
+        )
+        if secretaries:
+            self._notify_secretaries(secretaries)
+        return {
+            "action": "ring",
+            "call": self.id,
+            "practice": self.practice_id.name,
+            "ring_timeout": RING_TIMEOUT,
+            "targets": [
+                {
+                    "extension": endpoint.extension,
+                    "contact": endpoint.contact_uri,
+                    "auto_answer": endpoint.auto_answer,
+                }
+                for endpoint in endpoints
+            ],
+        }
+
+    def _on_answered(self, when, payload):
+        values = {"answer_date": when, "state": "in_progress"}
+        extension = payload.get("extension")
+        if extension:
+            endpoint = self.env["calendoc.sip.endpoint"].search(
+                [("extension", "=", extension)], limit=1
+            )
+            values["secretary_id"] = endpoint.user_id.id or self.secretary_id.id
+        self.write(values)
+        others = self._secretaries_to_ring() - self.secretary_id
+        for partner in others.partner_id:
+            self.env["bus.bus"]._sendone(
+                partner, "calendoc_voip/call_taken", {"call": self.id}
+            )
+        return {"action": "none", "call": self.id}
+
+    def _on_ended(self, when, payload):
+        values = {"end_date": when, "state": "done"}
+        if not self.ring_date:
+            # Odoo was unreachable when the call rang: the bridge says when
+            rang = payload.get("rang")
+            values["ring_date"] = _utc(rang) if isinstance(rang, (int, float)) else when
+        if self.outcome == "refused":
+            values.pop("end_date")
+        elif self.answer_date:
+            values["outcome"] = "answered"
+        elif (
+            payload.get("reason") in ("no_answer", "odoo_unreachable")
+            or self.direction == "out"
+        ):
+            values["outcome"] = "missed"
+        else:
+            values["outcome"] = "abandoned"
+        self.write(values)
+        return {"action": "none", "call": self.id}
+
+    # --- routing and the popup -------------------------------------------------------
+    def _secretaries_to_ring(self):
+        """On-duty secretaries of the practice who may reach its calls now
+        (assignment or a current delegation with the 'calls' scope)."""
+        self.ensure_one()
+        users = self.env["calendoc.duty"]._on_duty_users(self.practice_id)
+        allowed = self.env["res.users"]
+        for user in users:
+            # sudo: read the account as the system, but the scope search reads
+            # the uid of with_user(): the rights of that secretary
+            if (
+                self.env["res.partner"]
+                .with_user(user)
+                .sudo()
+                .search_count(
+                    [
+                        ("id", "=", self.account_id.id),
+                        ("calendoc_access_scope", "like", ",calls,"),
+                    ]
+                )
+            ):
+                allowed |= user
+        return allowed
+
+    def _notify_secretaries(self, secretaries):
+        payload = self._popup_payload()
+        for partner in secretaries.partner_id:
+            self.env["bus.bus"]._sendone(
+                partner, "calendoc_voip/incoming_call", payload
+            )
+
+    def _popup_payload(self):
+        """What the incoming-call popup shows: the practice card and the caller."""
+        self.ensure_one()
+        practice = self.practice_id
+        now = fields.Datetime.now()
+        slots = []
+        engine = self.env["calendoc.slot.engine"]
+        for apt_type in practice.appointment_type_ids[:3]:
+            for slot in engine._find_slots(
+                apt_type, now, now + timedelta(days=14), limit=3
+            ):
+                slots.append(
+                    {
+                        "type": apt_type.name,
+                        "start": fields.Datetime.to_string(slot["start"]),
+                        "practitioner": self.env["calendoc.practitioner"]
+                        .browse(slot["practitioner_id"])
+                        .name,
+                    }
+                )
+        requesters = (
+            self.env["res.partner"]._calendoc_search_by_phone(
+                self.caller_number, self.account_id
+            )
+            if self.caller_number
+            else self.env["res.partner"]
+        )
+        return {
+            "call": self.id,
+            "caller_number": self.caller_number,
+            "practice": {
+                "id": practice.id,
+                "name": practice.name,
+                "account": self.account_id.name,
+                "greeting": practice.greeting or "",
+                "questions_to_ask": practice.questions_to_ask or "",
+                "urgent_policy": practice.urgent_policy or "",
+                "instructions": str(practice.instructions or ""),
+                "practitioners": practice.practitioner_ids.mapped("name"),
+                "next_slots": slots,
+            },
+            "requesters": [
+                requester._calendoc_call_card(now) for requester in requesters[:5]
+            ],
+        }

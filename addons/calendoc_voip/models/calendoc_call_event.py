@@ -1,0 +1,31 @@
+from odoo import fields, models
+
+
+class CalendocCallEvent(models.Model):
+    """One event of a call as the bridge sent it. Unique per call id and type:
+    a replayed or retried event is never recorded twice."""
+
+    _name = "calendoc.call.event"
+    _description = "Call event"
+    _order = "event_date, id"
+
+    call_id = fields.Many2one(
+        "calendoc.call", required=True, ondelete="cascade", index=True
+    )
+    account_id = fields.Many2one(related="call_id.account_id", store=True)
+    sip_call_id = fields.Char(required=True)
+    kind = fields.Selection(
+        [("ringing", "Ringing"), ("answered", "Answered"), ("ended", "Ended")],
+        required=True,
+    )
+    event_date = fields.Datetime(required=True)
+    payload = fields.Json()
+    response = fields.Json()
+
+    _sql_constraints = [
+        (
+            "call_kind_uniq",
+            "unique (sip_call_id, kind)",
+            "This event of this call is already recorded.",
+        ),
+    ]

@@ -1,0 +1,60 @@
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CalendocSipEndpoint(models.Model):
+    """The phone (softphone or desk phone) a secretary answers on."""
+
+    _name = "calendoc.sip.endpoint"
+    _description = "Secretary's SIP endpoint"
+    _order = "extension"
+    _rec_name = "extension"
+
+    user_id = fields.Many2one(
+        "res.users",
+        string="Secretary",
+        required=True,
+        ondelete="cascade",
+        domain=[("share", "=", False)],
+    )
+    extension = fields.Char(
+        required=True, help="Short number of the phone, as 201: its SIP user name."
+    )
+    contact_uri = fields.Char(
+        string="Contact",
+        required=True,
+        help="Where the bridge reaches the phone: host:port (UDP), as 192.0.2.10:5060.",
+    )
+    device = fields.Char(help="Softphone or desk phone model, for the record.")
+    auto_answer = fields.Boolean(
+        default=True,
+        help="Ask the phone to pick up by itself (Call-Info answer-after=0), as "
+        "the terms recommend: the secretary is on the line at once.",
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("user_uniq", "unique (user_id)", "A secretary has one phone."),
+        ("extension_uniq", "unique (extension)", "This extension is already used."),
+    ]
+
+    @api.constrains("extension", "contact_uri")
+    def _check_address(self):
+        for endpoint in self:
+            if not re.fullmatch(r"[0-9A-Za-z_.-]{1,32}", endpoint.extension or ""):
+                raise ValidationError(
+                    self.env._(
+                        "%(extension)s is not a valid extension (letters, digits, "
+                        "dots and dashes).",
+                        extension=endpoint.extension,
+                    )
+                )
+            if not re.fullmatch(r"[0-9A-Za-z_.-]+:[0-9]{1,5}", endpoint.contact_uri):
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s is not a phone address: type host:port.",
+                        contact=endpoint.contact_uri,
+                    )
+                )

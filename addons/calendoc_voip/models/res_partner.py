@@ -1,0 +1,96 @@
+import uuid
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    def _calendoc_call_card(self, now):
+        """The caller as the popup shows him: name and his appointments."""
+        self.ensure_one()
+        Event = self.env["calendar.event"]
+        common = [
+            ("calendoc_requester_id", "=", self.id),
+            ("calendoc_state", "!=", "cancelled"),
+        ]
+
+        def rows(events):
+            return [
+                {
+                    "start": fields.Datetime.to_string(event.start),
+                    "practitioner": event.calendoc_practitioner_id.name or "",
+                    "type": event.calendoc_type_id.name or "",
+                    "state": event.calendoc_state,
+                }
+                for event in events
+            ]
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "upcoming": rows(
+                Event.search([*common, ("start", ">=", now)], order="start", limit=5)
+            ),
+            "past": rows(
+                Event.search(
+                    [*common, ("start", "<", now)], order="start desc", limit=5
+                )
+            ),
+        }
+
+    def action_calendoc_call(self):
+        """Click-to-call: the bridge rings the secretary's phone (auto-answer),
+        then calls this requester with the practice line as caller id."""
+        self.ensure_one()
+        number = self.calendoc_mobile_e164 or self.calendoc_phone_e164
+        if not number:
+            raise UserError(
+                self.env._("%(name)s has no valid phone number.", name=self.name)
+            )
+        endpoint = self.env["calendoc.sip.endpoint"].search(
+            [("user_id", "=", self.env.uid)], limit=1
+        )
+        if not endpoint:
+            raise UserError(
+                self.env._("You have no phone: ask a manager to set your extension.")
+            )
+        account = self.calendoc_account_id or self.commercial_partner_id
+        line = self.env["calendoc.practice.line"].search(
+            [("account_id", "=", account.id)], limit=1
+        )
+        if not line:
+            raise UserError(
+                self.env._(
+                    "%(account)s has no practice line to call from.",
+                    account=account.name,
+                )
+            )
+        # created as the user: the record rules check she may handle this
+        # account's calls
+        call = self.env["calendoc.call"].create(
+            {
+                "sip_call_id": f"c2c-{uuid.uuid4().hex}@calendoc",
+                "direction": "out",
+                "caller_number": line.number,
+                "called_number": number,
+                "line_id": line.id,
+                "practice_id": line.practice_id.id,
+                "account_id": account.id,
+                "requester_id": self.id if self.is_calendoc_requester else False,
+                "secretary_id": self.env.uid,
+                "ring_date": fields.Datetime.now(),
+            }
+        )
+        call._originate(endpoint)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "Your phone rings; pick up to call %(number)s.", number=number
+                ),
+            },
+        }

@@ -1,0 +1,9 @@
+from . import (
+    test_call_log,
+    test_event_api,
+    test_access,
+    test_click_to_call,
+    test_statistics,
+    test_lookup_plan,
+    test_sip_bridge,
+)

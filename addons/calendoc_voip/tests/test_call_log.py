@@ -1,0 +1,122 @@
+import time
+
+from odoo.tests import tagged
+
+from ..models.calendoc_call import VoipEventError
+from .common import VoipCase
+
+
+@tagged("post_install", "-at_install")
+class TestCallLog(VoipCase):
+    def ingest(self, event, call_id="log-1", **values):
+        return self.env["calendoc.call"]._ingest_event(
+            self.event(event, call_id, **values)
+        )
+
+    def call(self, call_id="log-1"):
+        return self.env["calendoc.call"].search([("sip_call_id", "=", call_id)])
+
+    def test_caller_is_found_whatever_the_format_of_his_number(self):
+        for n, number in enumerate(
+            ["06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678", "0612345678"]
+        ):
+            with self.subTest(number):
+                self.ingest("ringing", f"fmt-{n}", **{"from": number})
+                self.assertEqual(self.call(f"fmt-{n}").requester_id, self.requester)
+
+    def test_an_unknown_caller_is_logged_without_requester(self):
+        answer = self.ingest("ringing", **{"from": "06 98 76 54 32"})
+        self.assertEqual(answer["action"], "ring")
+        call = self.call()
+        self.assertFalse(call.requester_id)
+        self.assertEqual(call.caller_number, "+33698765432")
+        popup = self.bus_messages("calendoc_voip/incoming_call")[0][1]
+        self.assertEqual(popup["requesters"], [])
+        self.assertEqual(popup["caller_number"], "+33698765432")
+        action = call.action_new_requester()
+        self.assertEqual(action["context"]["default_mobile"], "+33698765432")
+        self.assertEqual(
+            action["context"]["default_calendoc_account_id"], self.account.id
+        )
+
+    def test_caller_hanging_up_before_answer_is_abandoned(self):
+        now = time.time()
+        self.ingest("ringing", time=now)
+        self.ingest("ended", time=now + 8, reason="cancel")
+        call = self.call()
+        self.assertEqual((call.state, call.outcome), ("done", "abandoned"))
+        self.assertEqual(call.wait_seconds, 8)
+        self.assertEqual(call.duration, 0)
+
+    def test_nobody_answering_is_missed(self):
+        self.ingest("ringing")
+        self.ingest("ended", reason="no_answer")
+        self.assertEqual(self.call().outcome, "missed")
+
+    def test_a_late_ringing_after_the_end_keeps_the_end(self):
+        now = time.time()
+        self.ingest("answered", time=now, extension="201")
+        self.ingest("ended", time=now + 30)
+        self.ingest("ringing", time=now - 5)
+        call = self.call()
+        self.assertEqual((call.state, call.outcome), ("done", "answered"))
+        self.assertEqual(call.duration, 30)
+        self.assertEqual(len(call.event_ids), 3)
+
+    def test_answering_closes_the_popup_of_the_others(self):
+        self.other_account.calendoc_secretary_ids = [(4, self.off_duty.id)]
+        self.account.calendoc_secretary_ids = [(4, self.other_secretary.id)]
+        self.ingest("ringing")
+        popups = {p for p, _payload in self.bus_messages("calendoc_voip/incoming_call")}
+        self.assertEqual(
+            popups, {self.secretary.partner_id.id, self.other_secretary.partner_id.id}
+        )
+        self.ingest("answered", extension="202")
+        self.assertEqual(self.call().secretary_id, self.other_secretary)
+        taken = [p for p, _payload in self.bus_messages("calendoc_voip/call_taken")]
+        self.assertEqual(taken, [self.secretary.partner_id.id])
+
+    def test_an_outgoing_event_for_an_unknown_call_is_refused(self):
+        with self.assertRaises(VoipEventError) as caught:
+            self.ingest("answered", "nowhere", direction="out")
+        self.assertEqual(caught.exception.status, 404)
+
+    def test_the_appointment_booked_from_the_call_is_recorded(self):
+        self.ingest("ringing")
+        call = self.call()
+        action = call.with_user(self.secretary).action_book()
+        self.assertEqual(action["context"]["default_requester_id"], self.requester.id)
+        event = (
+            self.env["calendar.event"]
+            .with_user(self.secretary)
+            .with_context(action["context"])
+            .create(
+                {
+                    "calendoc_practitioner_id": self.doctor.id,
+                    "calendoc_type_id": self.consult.id,
+                    "calendoc_requester_id": self.requester.id,
+                    "start": self.utc(2031, 3, 4, 9, 0),
+                }
+            )
+        )
+        self.assertEqual(call.appointment_id, event)
+        self.assertEqual(call.booked_percent, 100)
+
+    def test_duty_follows_days_and_hours(self):
+        Duty = self.env["calendoc.duty"]
+        duty = Duty.create(
+            {
+                "user_id": self.off_duty.id,
+                "practice_ids": [(6, 0, self.practice.ids)],
+                "days": "weekdays",
+            }
+        )
+        self.assertEqual((duty.hour_from, duty.hour_to), (7.0, 21.0))
+        # 2031-03-04 is a Tuesday; Paris is UTC+1 in March
+        self.env.company.partner_id.tz = "Europe/Paris"
+        on = Duty._on_duty_users(self.practice, self.utc(2031, 3, 4, 9, 0))
+        self.assertIn(self.off_duty, on)
+        late = Duty._on_duty_users(self.practice, self.utc(2031, 3, 4, 20, 30))
+        self.assertNotIn(self.off_duty, late)
+        sunday = Duty._on_duty_users(self.practice, self.utc(2031, 3, 2, 9, 0))
+        self.assertNotIn(self.off_duty, sunday)

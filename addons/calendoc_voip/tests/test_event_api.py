@@ -1,0 +1,149 @@
+import json
+import time
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import SECRET, VoipCase, sign
+
+URL = "/calendoc_voip/event"
+CONTROLLER_LOG = "odoo.addons.calendoc_voip.controllers.main"
+
+
+@tagged("post_install", "-at_install")
+class TestEventApi(VoipCase, HttpCase):
+    def post(self, payload, headers=None, body=None):
+        body = body if body is not None else json.dumps(payload).encode()
+        headers = headers if headers is not None else sign(body)
+        return self.url_open(URL, data=body, headers=headers), body, headers
+
+    def calls(self):
+        return self.env["calendoc.call"].search([("sip_call_id", "like", "api-")])
+
+    def test_ringing_routes_to_the_on_duty_secretaries_of_the_practice(self):
+        response, _body, _headers = self.post(
+            self.event("ringing", "api-1", **{"from": "0033612345678"})
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        answer = response.json()
+        self.assertEqual(answer["action"], "ring")
+        # the other secretary is on duty for this practice but does not serve
+        # its account; the third one serves it but is off duty
+        self.assertEqual(
+            answer["targets"],
+            [{"extension": "201", "contact": "127.0.0.1:5999", "auto_answer": True}],
+        )
+        call = self.calls()
+        self.assertEqual(call.practice_id, self.practice)
+        self.assertEqual(call.requester_id, self.requester)
+        self.assertEqual(call.caller_number, "+33612345678")
+        self.assertEqual(call.state, "ringing")
+        popups = self.bus_messages("calendoc_voip/incoming_call")
+        self.assertEqual(
+            [partner for partner, _payload in popups], [self.secretary.partner_id.id]
+        )
+        card = popups[0][1]
+        self.assertEqual(card["practice"]["name"], "Cabinet Test")
+        self.assertEqual(
+            sorted(card["practice"]["practitioners"]),
+            ["Dr Alice Test", "Dr Bruno Test"],
+        )
+        self.assertTrue(card["practice"]["next_slots"])
+        self.assertEqual(card["requesters"][0]["name"], "DUPONT Jeanne")
+
+    def test_a_whole_call_gives_one_log_line_with_its_times(self):
+        start = time.time() - 60
+        for event, offset, extra in (
+            ("ringing", 0, {}),
+            ("answered", 12, {"extension": "201"}),
+            ("ended", 72, {"reason": "bye"}),
+        ):
+            response, _body, _headers = self.post(
+                self.event(event, "api-2", time=start + offset, **extra)
+            )
+            self.assertEqual(response.status_code, 200, response.text)
+        call = self.calls()
+        self.assertEqual(len(call), 1)
+        self.assertEqual(call.outcome, "answered")
+        self.assertEqual(call.secretary_id, self.secretary)
+        self.assertEqual(call.wait_seconds, 12)
+        self.assertEqual(call.duration, 60)
+        self.assertEqual(
+            call.event_ids.mapped("kind"), ["ringing", "answered", "ended"]
+        )
+
+    @mute_logger(CONTROLLER_LOG)
+    def test_a_replayed_request_is_refused_and_changes_nothing(self):
+        first, body, headers = self.post(self.event("ringing", "api-3"))
+        self.assertEqual(first.status_code, 200)
+        replay, _body, _headers = self.post(None, headers=headers, body=body)
+        self.assertEqual(replay.status_code, 409)
+        self.assertEqual(replay.json()["error"], "replayed request")
+        self.assertEqual(len(self.calls()), 1)
+        self.assertEqual(len(self.calls().event_ids), 1)
+
+    def test_an_event_sent_again_is_recorded_once(self):
+        payload = self.event("ringing", "api-4")
+        first, _body, _headers = self.post(payload)
+        again, _body, _headers = self.post(payload)  # new nonce: a retry
+        self.assertEqual(again.status_code, 200)
+        self.assertTrue(again.json()["duplicate"])
+        self.assertEqual(again.json()["targets"], first.json()["targets"])
+        self.assertEqual(len(self.calls()), 1)
+        self.assertEqual(len(self.calls().event_ids), 1)
+        # the popup is not shown twice
+        self.assertEqual(len(self.bus_messages("calendoc_voip/incoming_call")), 1)
+
+    @mute_logger(CONTROLLER_LOG)
+    def test_unsigned_or_badly_signed_events_are_refused(self):
+        payload = self.event("ringing", "api-5")
+        body = json.dumps(payload).encode()
+        cases = {
+            "unsigned": {"Content-Type": "application/json"},
+            "wrong secret": sign(body, secret="not-the-secret"),
+            "too old": sign(body, now=time.time() - 3600),
+        }
+        tampered = sign(body)
+        cases["tampered body"] = tampered
+        for label, headers in cases.items():
+            with self.subTest(label):
+                sent = (
+                    body.replace(b"api-5", b"api-6")
+                    if label == "tampered body"
+                    else body
+                )
+                response, _body, _headers = self.post(None, headers=headers, body=sent)
+                self.assertEqual(response.status_code, 401)
+        self.assertFalse(self.calls())
+
+    @mute_logger(CONTROLLER_LOG)
+    def test_malformed_events_are_refused_with_400(self):
+        cases = {
+            "not json": b"{ringing",
+            "no call id": json.dumps(self.event("ringing", call_id="")).encode(),
+            "unknown type": json.dumps(self.event("exploded", "api-7")).encode(),
+            "no time": json.dumps(self.event("ringing", "api-8", time="soon")).encode(),
+            "a list": b"[1, 2]",
+        }
+        for label, body in cases.items():
+            with self.subTest(label):
+                response, _body, _headers = self.post(None, body=body)
+                self.assertEqual(response.status_code, 400, response.text)
+        self.assertFalse(self.calls())
+
+    @mute_logger(CONTROLLER_LOG)
+    def test_a_call_to_an_unknown_line_is_refused_with_404(self):
+        response, _body, _headers = self.post(
+            self.event("ringing", "api-9", to="+33 1 99 00 00 00")
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertIn("no practice line", response.json()["error"])
+        self.assertFalse(self.calls())
+
+    def test_without_secret_nothing_is_accepted(self):
+        self.env["ir.config_parameter"].set_param("calendoc_voip.secret", "")
+        with mute_logger(CONTROLLER_LOG):
+            response, _body, _headers = self.post(self.event("ringing", "api-10"))
+        self.assertEqual(response.status_code, 503)
+        self.assertFalse(self.calls())
+        self.env["ir.config_parameter"].set_param("calendoc_voip.secret", SECRET)

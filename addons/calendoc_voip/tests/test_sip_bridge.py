@@ -1,0 +1,140 @@
+"""End to end on loopback: SIPp as the trunk and as the phones, the bridge as
+its own process, Odoo's HTTP server answering the bridge's signed events."""
+
+import time
+
+from odoo.tests import HttpCase, tagged
+
+from .common import SECRET, VoipCase
+from .sip_harness import BridgeProcess, Sipp, free_port
+
+LINE = "+33241112233"
+
+
+@tagged("post_install", "-at_install")
+class TestSipBridge(VoipCase, HttpCase):
+    def setUp(self):
+        super().setUp()
+        self.trunk_port = free_port()
+        self.bridge = BridgeProcess(self.base_url(), SECRET, self.trunk_port)
+        self.addCleanup(self.bridge.cleanup)
+        self.bridge.start()
+        self.phone_port = free_port()
+        self.endpoint.contact_uri = f"127.0.0.1:{self.phone_port}"
+        self.env.cr.flush()
+
+    def sipp(self, scenario, port, remote=None, **variables):
+        sipp = Sipp(scenario, port, remote, **variables)
+        self.addCleanup(sipp.cleanup)
+        return sipp
+
+    def trunk(self, scenario="trunk_call.xml", caller="0612345678", **variables):
+        return self.sipp(
+            scenario,
+            self.trunk_port,
+            f"127.0.0.1:{self.bridge.sip_port}",
+            caller=caller,
+            **variables,
+        )
+
+    def wait_for_call(self, domain, state="done", timeout=15):
+        """The call once the bridge's events reached Odoo (they are posted
+        asynchronously, after SIP)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.registry.test_lock:
+                self.env.invalidate_all()
+                call = self.env["calendoc.call"].search(domain)
+                if call and call.state == state:
+                    return call
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no call {domain} in state {state} (found {call.mapped('state')})"
+                    f"\nbridge log:\n{self.bridge.log()}"
+                )
+            time.sleep(0.2)
+
+    def assert_sipp_ok(self, *runs):
+        for run in runs:
+            code = run.wait()
+            self.assertEqual(
+                code,
+                0,
+                f"SIPp {run.args[2]} failed:\n{run.errors()}"
+                f"\nbridge log:\n{self.bridge.log()}",
+            )
+
+    def test_an_incoming_call_rings_the_secretary_on_duty_and_is_logged(self):
+        phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
+        time.sleep(0.3)  # the phone listens before the call comes
+        trunk = self.trunk(called=LINE)
+        self.assert_sipp_ok(trunk, phone)
+        call = self.wait_for_call([("called_number", "=", LINE)])
+        self.assertEqual(call.requester_id, self.requester)
+        self.assertEqual(call.secretary_id, self.secretary)
+        self.assertEqual(call.outcome, "answered")
+        self.assertGreaterEqual(call.duration, 1)
+        self.assertEqual(
+            call.event_ids.mapped("kind"), ["ringing", "answered", "ended"]
+        )
+        popups = [p for p, _payload in self.bus_messages("calendoc_voip/incoming_call")]
+        self.assertEqual(popups, [self.secretary.partner_id.id])
+
+    def test_an_unknown_line_gets_404_and_no_log(self):
+        trunk = self.trunk("trunk_refused.xml", called="+33199000000", status=404)
+        self.assert_sipp_ok(trunk)
+        self.assertIn("no such practice line", self.bridge.log())
+        with self.registry.test_lock:
+            self.assertFalse(
+                self.env["calendoc.call"].search(
+                    [("called_number", "=", "+33199000000")]
+                )
+            )
+
+    def test_nobody_on_duty_gets_480_and_a_missed_call(self):
+        self.env["calendoc.duty"].search([]).active = False
+        self.env.cr.flush()
+        trunk = self.trunk("trunk_refused.xml", called=LINE, status=480)
+        self.assert_sipp_ok(trunk)
+        call = self.wait_for_call([("called_number", "=", LINE)])
+        self.assertEqual(call.outcome, "missed")
+
+    def test_a_bridge_crash_mid_call_is_reconciled_at_restart(self):
+        phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
+        time.sleep(0.3)
+        trunk = self.trunk("trunk_hung_up.xml", called=LINE)
+        self.wait_for_call([("called_number", "=", LINE)], state="in_progress")
+        self.bridge.kill()
+        self.bridge.start()
+        # the restarted bridge hangs up both sides and records the end
+        self.assert_sipp_ok(trunk, phone)
+        call = self.wait_for_call([("called_number", "=", LINE)])
+        self.assertEqual(call.outcome, "answered")
+        ended = call.event_ids.filtered(lambda e: e.kind == "ended")
+        self.assertEqual(ended.payload["reason"], "bridge_restart")
+        self.assertEqual(len(call.event_ids), 3)
+
+    def test_click_to_call_rings_the_secretary_then_the_requester(self):
+        self.env["ir.config_parameter"].set_param(
+            "calendoc_voip.bridge_url", self.bridge.url
+        )
+        phone = self.sipp(
+            "phone_answer.xml", self.phone_port, caller=LINE.replace("+", "")
+        )
+        callee = self.sipp(
+            "callee_answer_hang_up.xml",
+            self.trunk_port,
+            caller=LINE.replace("+", ""),
+            bridge=f"127.0.0.1:{self.bridge.sip_port}",
+        )
+        time.sleep(0.3)
+        self.env.cr.flush()
+        with self.registry.test_lock:
+            self.requester.with_user(self.secretary).action_calendoc_call()
+            self.env.cr.flush()
+        self.assert_sipp_ok(callee, phone)
+        call = self.wait_for_call([("direction", "=", "out")])
+        self.assertEqual(call.called_number, "+33612345678")
+        self.assertEqual(call.caller_number, LINE)
+        self.assertEqual(call.secretary_id, self.secretary)
+        self.assertEqual(call.outcome, "answered")
