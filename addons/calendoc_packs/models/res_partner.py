@@ -30,6 +30,14 @@ class ResPartner(models.Model):
         that concurrent charges never overspend. A replayed ``key`` charges
         nothing and returns the first charge. Credits are taken from the packs
         that expire first, the kind's own credits before combined ones.
+
+        Three statements whatever the history of the account: lock the wallet,
+        read the replay and the valid packs with their balances (the running
+        balance of each pack's latest move of a kind, one index probe each),
+        append the moves. The ORM is left out of the hot path (no per-charge
+        record creation machinery); it is used again when a low-credit alert is
+        due, for the free Standard service, and for moves of models extended
+        with fields this insert does not know (see ``_calendoc_fast_insert``).
         """
         self.ensure_one()
         super()._calendoc_consume_credits(kind, quantity, key, origin)
@@ -47,13 +55,12 @@ class ResPartner(models.Model):
             credits *= self.env["calendoc.sms.tariff"]._credits_per_segment(
                 country or "FR"
             )
+        for model in ("calendoc.pack", "calendoc.credit.move", "calendoc.offer"):
+            self.env[model].flush_model()
         self.env["calendoc.wallet"].sudo()._lock_for_account(account)
-        self.env.cr.execute(
-            SQL("SELECT id FROM calendoc_credit_move WHERE key = %s LIMIT 1", key)
-        )
-        replay = self.env.cr.fetchone()
+        replay, packs = account._calendoc_charge_state(key)
         if replay:
-            return Move.browse(replay[0])
+            return Move.browse(replay)
 
         common = {
             "account_id": account.id,
@@ -65,15 +72,14 @@ class ResPartner(models.Model):
             "sms_country_code": country or False,
             "charged_for_id": self.env.context.get("calendoc_acting_account_id", False),
         }
-        packs = account._calendoc_valid_packs().sorted(lambda p: (p.date_end, p.id))
-        balances = Move._balances_after(packs)
         plan, needed = [], credits
         for source_kind in (kind, "combined"):
             for pack in packs:
-                available = balances.get((pack.id, source_kind), 0)
+                available = pack["balances"].get(source_kind, 0)
                 take = min(available, needed)
                 if take > 0:
                     plan.append((pack, source_kind, take, available - take))
+                    pack["balances"][source_kind] = available - take
                     needed -= take
                 if not needed:
                     break
@@ -81,23 +87,96 @@ class ResPartner(models.Model):
                 break
         if needed:
             return account._calendoc_consume_free(kind, key, common, credits)
-        moves = Move
-        for index, (pack, source_kind, take, balance_after) in enumerate(plan):
-            moves |= Move.create(
-                dict(
-                    common,
-                    pack_id=pack.id,
-                    kind=source_kind,
-                    move_type="consumption",
-                    quantity=-take,
-                    balance_after=balance_after,
-                    key=key if index == 0 else f"{key}#{index + 1}",
-                )
+        values = [
+            dict(
+                common,
+                pack_id=pack["id"],
+                kind=source_kind,
+                move_type="consumption",
+                quantity=-take,
+                balance_after=balance_after,
+                key=key if index == 0 else f"{key}#{index + 1}",
             )
-        for pack, source_kind, _take, balance_after in plan:
-            balances[(pack.id, source_kind)] = balance_after
-        account._calendoc_check_low_credits(packs, balances)
+            for index, (pack, source_kind, take, balance_after) in enumerate(plan)
+        ]
+        moves = Move._calendoc_fast_insert(values)
+        account._calendoc_check_low_credits_after(packs)
         return moves
+
+    def _calendoc_charge_state(self, key):
+        """What a charge needs, in one query: the move already recorded under
+        ``key`` (a replay) and the account's valid packs, soonest to expire
+        first, each with its balance per kind and what the low-credit alert
+        needs. Call it with the wallet locked."""
+        # "today" as everywhere in Odoo: the Python clock in the user's time
+        # zone (not PostgreSQL's now(): they differ under a frozen test clock).
+        today = fields.Date.context_today(self)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT (SELECT id FROM calendoc_credit_move WHERE key = %(key)s
+                         LIMIT 1),
+                       p.id, p.low_alert_sent,
+                       COALESCE(p.appointment_credits, 0) + COALESCE(p.sms_credits, 0)
+                           + COALESCE(p.combined_credits, 0),
+                       COALESCE(o.alert_threshold_percent, 0),
+                       k.kind,
+                       (SELECT m.balance_after FROM calendoc_credit_move m
+                         WHERE m.pack_id = p.id AND m.kind = k.kind
+                         ORDER BY m.id DESC LIMIT 1)
+                  FROM (SELECT 1) AS one
+                  LEFT JOIN calendoc_pack p
+                    ON p.account_id = %(account)s
+                   AND p.date_start <= %(today)s AND p.date_end >= %(today)s
+                  LEFT JOIN calendoc_offer o ON o.id = p.offer_id
+                  LEFT JOIN (VALUES ('appointment'), ('sms'), ('combined')) AS k(kind)
+                    ON p.id IS NOT NULL
+                 ORDER BY p.date_end, p.id
+                """,
+                key=key,
+                account=self.id,
+                today=today,
+            )
+        )
+        replay, packs = None, {}
+        for row in self.env.cr.fetchall():
+            replay = row[0]
+            pack_id, alert_sent, granted, threshold, kind, balance = row[1:]
+            if pack_id is None:
+                continue
+            pack = packs.setdefault(
+                pack_id,
+                {
+                    "id": pack_id,
+                    "low_alert_sent": alert_sent,
+                    "granted": granted,
+                    "threshold": threshold,
+                    "balances": {},
+                },
+            )
+            if balance is not None:
+                pack["balances"][kind] = balance
+        return replay, list(packs.values())
+
+    def _calendoc_check_low_credits_after(self, packs):
+        """The low-credit alert from the balances a charge just computed: the
+        ORM is only called when an alert is due."""
+        due = [
+            pack["id"]
+            for pack in packs
+            if not pack["low_alert_sent"]
+            and pack["granted"]
+            and sum(pack["balances"].values()) * 100
+            <= pack["granted"] * pack["threshold"]
+        ]
+        if due:
+            records = self.env["calendoc.pack"].sudo().browse(due)
+            balances = {
+                (pack["id"], kind): balance
+                for pack in packs
+                for kind, balance in pack["balances"].items()
+            }
+            self._calendoc_check_low_credits(records, balances)
 
     # --- helpers ---------------------------------------------------------------
     def _calendoc_consume_free(self, kind, key, common, credits):

@@ -243,3 +243,22 @@ class TestCredits(PacksCase):
         )
         self.assertIn("o_calendoc_statement_moves", html)
         self.assertIn(self.account.name, html)
+        # one table row per move, with its quantity and running balance
+        moves_table = html.split("o_calendoc_statement_moves", 1)[1]
+        self.assertEqual(moves_table.count("<tr>"), 1 + len(wizard.move_ids))
+        self.assertIn("<td class='text-end'>-3</td><td class='text-end'>6</td>", html)
+
+    def test_statement_escapes_what_it_shows(self):
+        self.grant()
+        origin = self.env["res.partner"].create({"name": "<b>Dr</b> & <i>co</i>"})
+        self.account._calendoc_consume_credits("appointment", 1, "stmt:esc", origin)
+        wizard = self.env["calendoc.statement.wizard"].create(
+            {
+                "account_id": self.account.id,
+                "date_from": "2026-03-01",
+                "date_to": "2026-03-31",
+            }
+        )
+        html = str(wizard._rows_html())
+        self.assertIn("&lt;b&gt;Dr&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;", html)
+        self.assertNotIn("<b>Dr</b>", html)
