@@ -32,6 +32,7 @@ SYSTEM_MODELS = {
     "calendoc.terms.version": "the firm's terms, public",
     "calendoc.terms.objection": "managers record objections",
     "calendoc.login.failure": "technical, administrators only",
+    "calendoc.portal.throttle": "technical booking rate limits, admins only",
     "calendoc.google.connection": "OAuth tokens and sync state, managers only",
     "calendoc.google.calendar": "Google calendars and sync tokens, managers only",
     "calendoc.google.push": "technical queue of pushes to Google, managers only",

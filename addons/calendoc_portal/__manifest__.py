@@ -1,14 +1,23 @@
 {
     "name": "CalenDoc Portal",
     "summary": "Client portal and public online booking for the practices",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
-    "depends": ["calendoc_packs", "portal", "payment"],
+    "depends": ["calendoc_packs", "portal", "payment", "sale"],
     "data": [
+        "security/ir.model.access.csv",
+        "views/calendoc_practice_views.xml",
+        "views/calendoc_online_templates.xml",
+        "views/calendoc_portal_templates.xml",
         "views/calendoc_portal_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "calendoc_portal/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

@@ -1,0 +1,342 @@
+"""The client portal (``/my/calendoc/...``): a client's portal users follow
+their practitioners' agenda, their consumption and their packs.
+
+Everything is read through the portal user's own environment: CalenDoc's
+record rules (portal practitioner: his own agenda; portal client: his whole
+account) decide what each page holds. The few ``sudo()`` are commented."""
+
+from datetime import date, datetime, time, timedelta
+
+import pytz
+
+from odoo import Command, fields, http
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import request
+from odoo.tools import format_date, format_datetime
+
+from odoo.addons.portal.controllers.portal import CustomerPortal, pager
+
+PRACTITIONER_GROUP = "calendoc_agenda.group_calendoc_portal_practitioner"
+CLIENT_GROUP = "calendoc_agenda.group_calendoc_portal_client"
+PAGE_SIZE = 40
+UPCOMING_STATES = ("booked", "confirmed")
+
+
+def _date(value, default):
+    try:
+        return date.fromisoformat(value) if value else default
+    except (TypeError, ValueError):
+        return default
+
+
+class CalendocCustomerPortal(CustomerPortal):
+    # --- /my home counters -----------------------------------------------------
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        user = request.env.user
+        if "calendoc_appointment_count" in counters:
+            values["calendoc_appointment_count"] = (
+                request.env["calendar.event"].search_count(
+                    self._upcoming_domain(), limit=1000
+                )
+                if user.has_group(PRACTITIONER_GROUP)
+                else 0
+            )
+        if "calendoc_pack_count" in counters:
+            values["calendoc_pack_count"] = (
+                request.env["calendoc.pack"].search_count(
+                    [("account_id", "=", self._account().id)]
+                )
+                if user.has_group(CLIENT_GROUP)
+                else 0
+            )
+        return values
+
+    # --- agenda ----------------------------------------------------------------
+    @http.route(
+        ["/my/calendoc/appointments", "/my/calendoc/appointments/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def calendoc_appointments(self, page=1, scope="list", day=None, **kw):
+        """The agenda of the practitioners the user may read: upcoming
+        appointments (list), or one day, or one week."""
+        if not request.env.user.has_group(PRACTITIONER_GROUP):
+            return self._forbidden()
+        Event = request.env["calendar.event"]
+        practitioners = request.env["calendoc.practitioner"].search([])
+        practitioner = practitioners.filtered(
+            lambda p: str(p.id) == str(kw.get("practitioner_id") or "")
+        )
+        tz = pytz.timezone(request.env.user.tz or "Europe/Paris")
+        today = datetime.now(tz).date()
+        first = _date(day, today)
+        if scope not in ("list", "day", "week"):
+            scope = "list"
+        domain = [("calendoc_practitioner_id", "!=", False)]
+        if practitioner:
+            domain.append(("calendoc_practitioner_id", "=", practitioner.id))
+        url_args = {"scope": scope, "practitioner_id": practitioner.id or ""}
+        if scope == "list":
+            domain = domain + self._upcoming_domain()
+        else:
+            if scope == "week":
+                first -= timedelta(days=first.weekday())
+            span = timedelta(days=7 if scope == "week" else 1)
+            bounds = [
+                tz.localize(datetime.combine(d, time()))
+                .astimezone(pytz.utc)
+                .replace(tzinfo=None)
+                for d in (first, first + span)
+            ]
+            domain += [("start", ">=", bounds[0]), ("start", "<", bounds[1])]
+            url_args["day"] = first.isoformat()
+        total = Event.search_count(domain)
+        page_pager = pager(
+            url="/my/calendoc/appointments",
+            url_args=url_args,
+            total=total,
+            page=page,
+            step=PAGE_SIZE,
+        )
+        events = Event.search(
+            domain, order="start, id", limit=PAGE_SIZE, offset=page_pager["offset"]
+        )
+        rows = [
+            {
+                "event": event,
+                "when": format_datetime(
+                    request.env,
+                    event.start,
+                    tz=event.calendoc_practice_id.tz or tz.zone,
+                    dt_format="short",
+                ),
+            }
+            for event in events
+        ]
+        values = self._prepare_portal_layout_values()
+        span_days = 7 if scope == "week" else 1
+        values.update(
+            {
+                "page_name": "calendoc_appointments",
+                "rows": rows,
+                "pager": page_pager,
+                "scope": scope,
+                "day": first,
+                "day_label": format_date(request.env, first, date_format="full"),
+                "previous_day": (first - timedelta(days=span_days)).isoformat(),
+                "next_day": (first + timedelta(days=span_days)).isoformat(),
+                "practitioners": practitioners,
+                "practitioner": practitioner,
+                "total": total,
+            }
+        )
+        return request.render("calendoc_portal.calendoc_portal_appointments", values)
+
+    @http.route(
+        "/my/calendoc/appointments/<int:event_id>",
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def calendoc_appointment(self, event_id, **kw):
+        if not request.env.user.has_group(PRACTITIONER_GROUP):
+            return self._forbidden()
+        event = request.env["calendar.event"].browse(event_id)
+        try:
+            event.check_access("read")
+            if not event.exists() or not event.calendoc_practitioner_id:
+                raise MissingError(request.env._("No such appointment."))
+        except (AccessError, MissingError):
+            return self._not_found()
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "calendoc_appointment",
+                "event": event,
+                "when": format_datetime(
+                    request.env,
+                    event.start,
+                    tz=event.calendoc_practice_id.tz or "Europe/Paris",
+                    dt_format="full",
+                ),
+            }
+        )
+        return request.render("calendoc_portal.calendoc_portal_appointment", values)
+
+    # --- consumption statement -------------------------------------------------
+    @http.route("/my/calendoc/statement", type="http", auth="user", website=True)
+    def calendoc_statement(self, date_from=None, date_to=None, output=None, **kw):
+        """The account's consumption statement (packs' statement logic): on
+        screen, as CSV or as PDF."""
+        account = self._account()
+        if not (request.env.user.has_group(CLIENT_GROUP) and account):
+            return self._forbidden()
+        today = fields.Date.context_today(account)
+        start = _date(date_from, today.replace(day=1))
+        stop = _date(date_to, today)
+        if stop < start:
+            start, stop = stop, start
+        # new(): the statement is computed in memory under the portal user's
+        # own rights (credit moves of his account only); nothing is stored.
+        wizard = request.env["calendoc.statement.wizard"].new(
+            {"account_id": account.id, "date_from": start, "date_to": stop}
+        )
+        if output == "csv":
+            return request.make_response(
+                wizard._csv_content(),
+                headers=[
+                    ("Content-Type", "text/csv; charset=utf-8"),
+                    (
+                        "Content-Disposition",
+                        f'attachment; filename="{wizard._csv_filename()}"',
+                    ),
+                ],
+            )
+        if output == "pdf":
+            # sudo: a report renders stored records; this one holds only the
+            # user's own account and dates, whose moves he may read (checked
+            # just above through his rights: the wizard's rows).
+            wizard._rows()
+            stored = (
+                request.env["calendoc.statement.wizard"]
+                .sudo()
+                .create({"account_id": account.id, "date_from": start, "date_to": stop})
+            )
+            pdf, _type = (
+                request.env["ir.actions.report"]
+                .sudo()
+                ._render_qweb_pdf(
+                    "calendoc_packs.calendoc_statement_report", stored.ids
+                )
+            )
+            return request.make_response(
+                pdf,
+                headers=[
+                    ("Content-Type", "application/pdf"),
+                    (
+                        "Content-Disposition",
+                        f'attachment; filename="{wizard._csv_filename()[:-4]}.pdf"',
+                    ),
+                ],
+            )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "calendoc_statement",
+                "wizard": wizard,
+                "rows": wizard._rows(),
+                "date_from": start.isoformat(),
+                "date_to": stop.isoformat(),
+            }
+        )
+        return request.render("calendoc_portal.calendoc_portal_statement", values)
+
+    # --- packs -------------------------------------------------------------------
+    @http.route("/my/calendoc/packs", type="http", auth="user", website=True)
+    def calendoc_packs(self, **kw):
+        account = self._account()
+        if not (request.env.user.has_group(CLIENT_GROUP) and account):
+            return self._forbidden()
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "calendoc_packs",
+                "account": account,
+                "packs": request.env["calendoc.pack"].search(
+                    [("account_id", "=", account.id)]
+                ),
+                "balances": account._calendoc_balances(),
+                "offers": self._pack_products(),
+                "error": kw.get("error") and request.env._("Choose a pack to buy."),
+            }
+        )
+        return request.render("calendoc_portal.calendoc_portal_packs", values)
+
+    @http.route(
+        "/my/calendoc/packs/buy",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+    )
+    def calendoc_pack_buy(self, product_id=None, **kw):
+        """Order a pack: a quotation of the firm, paid online through Odoo's
+        payment providers on the order's portal page. The credits are granted
+        when the invoice is paid, not before."""
+        account = self._account()
+        if not (request.env.user.has_group(CLIENT_GROUP) and account):
+            return self._forbidden()
+        template = self._pack_products().filtered(
+            lambda t: str(t.id) == str(product_id or "")
+        )
+        if not template:
+            return request.redirect("/my/calendoc/packs?error=1")
+        # sudo: a portal user creates no sale order himself; this one sells the
+        # chosen catalogue pack to his own account, at the catalogue price.
+        order = (
+            request.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": request.env.user.partner_id.id,
+                    "partner_invoice_id": account.id,
+                    "require_signature": False,
+                    "require_payment": True,
+                    "prepayment_percent": 1.0,
+                    "order_line": [
+                        Command.create({"product_id": template.product_variant_id.id})
+                    ],
+                }
+            )
+        )
+        return request.redirect(order.get_portal_url())
+
+    # --- helpers ------------------------------------------------------------------
+    def _account(self):
+        """The client account of the portal user, if he has one."""
+        account = request.env.user.partner_id.commercial_partner_id
+        return account if account.is_calendoc_client else account.browse()
+
+    def _upcoming_domain(self):
+        return [
+            ("calendoc_practitioner_id", "!=", False),
+            ("calendoc_state", "in", UPCOMING_STATES),
+            ("start", ">=", fields.Datetime.now()),
+        ]
+
+    def _pack_products(self):
+        # sudo: the firm's pack catalogue is public to its clients
+        return (
+            request.env["product.template"]
+            .sudo()
+            .search(
+                [("is_calendoc_pack", "=", True), ("sale_ok", "=", True)],
+                order="list_price, id",
+            )
+        )
+
+    def _forbidden(self):
+        return request.render(
+            "calendoc_portal.calendoc_portal_message",
+            {
+                "title": request.env._("Access refused"),
+                "message": request.env._(
+                    "Your account does not give access to this page."
+                ),
+            },
+            status=403,
+        )
+
+    def _not_found(self):
+        return request.render(
+            "calendoc_portal.calendoc_portal_message",
+            {
+                "title": request.env._("Not found"),
+                "message": request.env._(
+                    "This appointment does not exist or is not yours to see."
+                ),
+            },
+            status=404,
+        )

@@ -1,0 +1,322 @@
+import logging
+import secrets
+from datetime import date, timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import consteq, email_normalize, format_datetime
+
+from odoo.addons.calendoc_agenda.tools.phone import to_e164
+
+_logger = logging.getLogger(__name__)
+
+# Appointments a patient can still cancel or move online.
+CHANGEABLE_STATES = ("booked", "confirmed")
+
+
+class CalendarEvent(models.Model):
+    _inherit = "calendar.event"
+
+    # Only the signed link reads it: no user needs to see it.
+    calendoc_access_token = fields.Char(
+        string="Patient link token", copy=False, groups="base.group_system"
+    )
+
+    # --- business methods ------------------------------------------------------
+    @api.model
+    def _calendoc_online_book(self, apt_type, practitioner, start, identity):
+        """Book ``apt_type`` with ``practitioner`` at ``start`` (naive UTC) for
+        the patient described by ``identity`` (dict: last_name, first_name,
+        birthdate, mobile, email, lang, accept_terms, accept_sms), as the
+        public booking page does. Returns the appointment.
+
+        Called with sudo() by the public pages (see the controller); everything
+        a visitor sends is checked here. A returning patient (same mobile and
+        birth date in this client account) is matched silently: the visitor is
+        told the same thing whether or not he was known. Raises ``UserError``
+        with a message for the visitor; a slot taken meanwhile raises the
+        agenda's ``ValidationError``."""
+        practice = apt_type.practice_id
+        # "today" (pack validity, birth dates) is the practice's, not the public
+        # user's
+        self = self.with_context(tz=practice.tz or "Europe/Paris")  # noqa: PLW0642
+        if not (practice.online_booking and apt_type.online_bookable):
+            raise UserError(self.env._("This appointment cannot be booked online."))
+        if practitioner not in (apt_type.practitioner_ids or practice.practitioner_ids):
+            raise UserError(self.env._("This practitioner cannot be booked here."))
+        values = self._calendoc_online_check_identity(practice, identity)
+        account = practice.account_id
+        if not account._calendoc_service_allowed("booking"):
+            raise UserError(
+                self.env._(
+                    "Online booking is not available at the moment: please call "
+                    "the practice."
+                )
+            )
+        engine = self.env["calendoc.slot.engine"]
+        if not engine._is_slot_free(apt_type, practitioner, start, online=True):
+            raise ValidationError(
+                self.env._(
+                    "This slot is no longer available. Please choose another slot."
+                )
+            )
+        self._calendoc_online_check_pending(practice, values["mobile_e164"])
+        # one savepoint: a refused booking leaves no new requester behind
+        try:
+            with self.env.cr.savepoint():
+                requester = self._calendoc_online_requester(account, values)
+                event = self.create(
+                    {
+                        "calendoc_practitioner_id": practitioner.id,
+                        "calendoc_practice_id": practice.id,
+                        "calendoc_type_id": apt_type.id,
+                        "calendoc_requester_id": requester.id,
+                        "calendoc_source": "online",
+                        "start": start,
+                        # a visitor organises nothing: no organizer, no invitation
+                        "user_id": False,
+                        "calendoc_access_token": secrets.token_urlsafe(32),
+                    }
+                )
+        except ValidationError:
+            raise
+        except UserError as exc:
+            # the account's credits are the client's business, not the visitor's
+            _logger.info(
+                "CalenDoc: online booking refused at practice %s: %s",
+                practice.id,
+                exc.args[0] if exc.args else exc,
+            )
+            raise UserError(
+                self.env._(
+                    "Online booking is not available at the moment: please call "
+                    "the practice."
+                )
+            ) from exc
+        event._calendoc_online_send_email(values["email"], values["lang"], "booked")
+        return event
+
+    def _calendoc_online_check_token(self, token):
+        """Whether ``token`` opens this appointment (constant-time comparison)."""
+        self.ensure_one()
+        stored = self.sudo().calendoc_access_token
+        return bool(stored and token) and consteq(stored, str(token))
+
+    def _calendoc_manage_url(self):
+        self.ensure_one()
+        event = self.sudo()
+        if not event.calendoc_access_token:
+            event.calendoc_access_token = secrets.token_urlsafe(32)
+        return f"{self.get_base_url()}/rdv/appointment/{self.id}/{event.calendoc_access_token}"
+
+    def _calendoc_online_change_deadline(self):
+        """Until when the patient may cancel or move this appointment online."""
+        self.ensure_one()
+        notice = self.calendoc_type_id.cancel_notice_hours
+        return self.start - timedelta(hours=notice)
+
+    def _calendoc_online_can_change(self):
+        self.ensure_one()
+        return (
+            self.calendoc_state in CHANGEABLE_STATES
+            and fields.Datetime.now() <= self._calendoc_online_change_deadline()
+        )
+
+    def _calendoc_online_check_change(self):
+        self.ensure_one()
+        if self.calendoc_state not in CHANGEABLE_STATES:
+            raise UserError(self.env._("This appointment can no longer be changed."))
+        if fields.Datetime.now() > self._calendoc_online_change_deadline():
+            raise UserError(
+                self.env._(
+                    "This appointment can no longer be changed online (less than "
+                    "%(hours)s hours before it): please call the practice.",
+                    hours=self.calendoc_type_id.cancel_notice_hours,
+                )
+            )
+
+    def _calendoc_online_cancel(self):
+        """Cancel this appointment at the patient's request (signed link)."""
+        self._calendoc_online_check_change()
+        self.calendoc_cancel(self.env._("Cancelled online by the patient."))
+        return True
+
+    def _calendoc_online_move(self, start):
+        """Move this appointment to ``start`` (naive UTC), a free online slot of
+        the same practitioner and type (signed link). A slot taken meanwhile
+        raises the agenda's ``ValidationError``."""
+        self.ensure_one()
+        self._calendoc_online_check_change()
+        engine = self.env["calendoc.slot.engine"]
+        if not engine._is_slot_free(
+            self.calendoc_type_id, self.calendoc_practitioner_id, start, online=True
+        ):
+            raise ValidationError(
+                self.env._(
+                    "This slot is no longer available. Please choose another slot."
+                )
+            )
+        duration = self.stop - self.start
+        self.write({"start": start, "stop": start + duration})
+        return True
+
+    def _calendoc_online_slots(self, date_from, date_to, practitioner=None):
+        """Free online slots of this appointment's type and practitioner."""
+        self.ensure_one()
+        return self.env["calendoc.slot.engine"]._find_slots(
+            self.calendoc_type_id,
+            date_from,
+            date_to,
+            practitioners=practitioner or self.calendoc_practitioner_id,
+            online=True,
+        )
+
+    # --- helpers ---------------------------------------------------------------
+    @api.model
+    def _calendoc_online_check_identity(self, practice, identity):
+        """The visitor's identity, checked and normalised; ``UserError`` naming
+        the first field to fix."""
+        last_name = (identity.get("last_name") or "").strip()
+        first_name = (identity.get("first_name") or "").strip()
+        if not last_name or not first_name:
+            raise UserError(self.env._("Please give your last name and first name."))
+        if len(last_name) > 100 or len(first_name) > 100:
+            raise UserError(self.env._("Your name is too long."))
+        birthdate = identity.get("birthdate")
+        if isinstance(birthdate, str):
+            try:
+                birthdate = date.fromisoformat(birthdate.strip())
+            except ValueError:
+                birthdate = None
+        today = fields.Date.context_today(self)
+        if not birthdate or birthdate > today or birthdate.year < 1900:
+            raise UserError(self.env._("Please give a valid birth date."))
+        region = (practice.country_id or practice.account_id.country_id).code or "FR"
+        mobile_e164 = to_e164(identity.get("mobile"), region)
+        if not mobile_e164:
+            raise UserError(
+                self.env._(
+                    "Please give a valid mobile number, such as 06 12 34 56 78 or "
+                    "+33 6 12 34 56 78."
+                )
+            )
+        email = email_normalize(identity.get("email") or "")
+        if not email:
+            raise UserError(self.env._("Please give a valid email address."))
+        if not identity.get("accept_terms"):
+            raise UserError(
+                self.env._("Please accept the practice's terms to book online.")
+            )
+        if not identity.get("accept_sms"):
+            raise UserError(
+                self.env._(
+                    "Please accept to receive the confirmation and reminder by SMS."
+                )
+            )
+        lang = identity.get("lang")
+        if lang not in dict(self.env["res.lang"].get_installed()):
+            lang = False
+        return {
+            "last_name": last_name,
+            "first_name": first_name,
+            "birthdate": birthdate,
+            "mobile": identity.get("mobile").strip(),
+            "mobile_e164": mobile_e164,
+            "email": email,
+            "lang": lang,
+        }
+
+    @api.model
+    def _calendoc_online_check_pending(self, practice, mobile_e164):
+        pending = self.search_count(
+            [
+                ("calendoc_practice_id", "=", practice.id),
+                ("calendoc_source", "=", "online"),
+                ("calendoc_state", "in", CHANGEABLE_STATES),
+                ("start", ">", fields.Datetime.now()),
+                ("calendoc_requester_id.calendoc_mobile_e164", "=", mobile_e164),
+            ]
+        )
+        if pending >= practice.online_max_pending:
+            raise UserError(
+                self.env._(
+                    "This phone number already has %(count)s appointments to come "
+                    "booked online here: please call the practice to book more.",
+                    count=pending,
+                )
+            )
+
+    @api.model
+    def _calendoc_online_requester(self, account, values):
+        """The client account's requester with this mobile and birth date, or a
+        new one. Nothing of a matched requester is shown or changed."""
+        Partner = self.env["res.partner"]
+        known = Partner.search(
+            [
+                ("is_calendoc_requester", "=", True),
+                ("calendoc_account_id", "=", account.id),
+                ("calendoc_mobile_e164", "=", values["mobile_e164"]),
+                ("calendoc_birthdate", "=", values["birthdate"]),
+            ],
+            order="id",
+        )
+        same_name = known.filtered(
+            lambda p: (
+                (p.calendoc_last_name or "").strip().upper()
+                == values["last_name"].upper()
+            )
+        )
+        if known:
+            return (same_name or known)[:1]
+        return Partner.create(
+            {
+                "is_calendoc_requester": True,
+                "calendoc_account_id": account.id,
+                "calendoc_last_name": values["last_name"],
+                "calendoc_first_name": values["first_name"],
+                "calendoc_birthdate": values["birthdate"],
+                "mobile": values["mobile"],
+                "email": values["email"],
+                "lang": values["lang"] or False,
+            }
+        )
+
+    def _calendoc_online_send_email(self, email, lang, kind):
+        """Email the patient the appointment and its signed link. Sent to the
+        address typed by the visitor; it names no one and holds no health data
+        beyond what he chose himself."""
+        self.ensure_one()
+        event = self.with_context(lang=lang or self.env.context.get("lang"))
+        tz = self.calendoc_practice_id.tz or "Europe/Paris"
+        subjects = {
+            "booked": event.env._("Your appointment is booked"),
+            "moved": event.env._("Your appointment is moved"),
+            "cancelled": event.env._("Your appointment is cancelled"),
+        }
+        body = event.env["ir.qweb"]._render(
+            "calendoc_portal.calendoc_online_email",
+            {
+                "event": event,
+                "kind": kind,
+                "when": format_datetime(
+                    event.env, event.start, tz=tz, dt_format="full"
+                ),
+                "manage_url": event._calendoc_manage_url(),
+            },
+        )
+        # sudo: the mail queue belongs to the system; a visitor only queues the
+        # message about his own booking.
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": subjects[kind],
+                    "email_to": email,
+                    "body_html": body,
+                    "auto_delete": True,
+                    "model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )

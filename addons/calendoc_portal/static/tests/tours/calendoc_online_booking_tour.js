@@ -1,0 +1,68 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+
+// A new patient books online: reason, first free slot, identity, consents.
+registry.category("web_tour.tours").add("calendoc_online_booking_tour", {
+    url: "/rdv/cabinet-tour",
+    steps: () => [
+        {
+            content: "Show the free slots of the reason",
+            trigger: "#calendoc_online_choice button[type=submit]",
+            run: "click",
+        },
+        {
+            content: "Pick the first free slot",
+            trigger: "#calendoc_slots a.o_calendoc_slot:first",
+            run: "click",
+        },
+        {
+            content: "Last name",
+            trigger: "input[name=last_name]",
+            run: "edit Tournesol",
+        },
+        {
+            content: "First name",
+            trigger: "input[name=first_name]",
+            run: "edit Tryphon",
+        },
+        {
+            content: "Birth date",
+            trigger: "input[name=birthdate]",
+            run: "edit 1950-02-03",
+        },
+        {
+            content: "Mobile",
+            trigger: "input[name=mobile]",
+            run: "edit 06 55 44 33 22",
+        },
+        {
+            content: "Email",
+            trigger: "input[name=email]",
+            run: "edit tryphon@example.fr",
+        },
+        {
+            content: "Accept the practice's terms",
+            trigger: "input[name=accept_terms]",
+            run: "click",
+        },
+        {
+            content: "Accept the SMS",
+            trigger: "input[name=accept_sms]",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: "#calendoc_online_confirm",
+            run: "click",
+        },
+        {
+            content: "The appointment is booked",
+            trigger: "#calendoc_online_message:contains(Your appointment is booked)",
+        },
+        {
+            content: "It can be moved or cancelled from here",
+            trigger: "#calendoc_appointment_cancel",
+        },
+    ],
+});

@@ -1,0 +1,1 @@
+from . import test_online_booking, test_manage_link, test_portal, test_ui
