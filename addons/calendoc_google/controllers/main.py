@@ -6,6 +6,7 @@ from werkzeug.exceptions import NotFound
 from odoo import http
 from odoo.exceptions import UserError
 from odoo.http import request
+from odoo.tools import consteq
 
 from ..tools.google_client import GoogleError
 
@@ -13,6 +14,39 @@ _logger = logging.getLogger(__name__)
 
 
 class CalendocGoogleController(http.Controller):
+    @http.route(
+        "/calendoc_google/notify",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+    )
+    def notify(self, **_kwargs):
+        """Google's push notification: a watched calendar changed. Nothing is
+        read here (Google wants a quick answer): the connection is marked and
+        the pull cron triggered, which runs within seconds."""
+        headers = request.httprequest.headers
+        channel_id = headers.get("X-Goog-Channel-ID")
+        # sudo: Google calls without a session; the channel id and its secret
+        # token, given to Google by our events.watch, identify the calendar.
+        calendar = (
+            request.env["calendoc.google.calendar"]
+            .sudo()
+            .search([("channel_id", "=", channel_id or "")], limit=1)
+            if channel_id
+            else None
+        )
+        if not calendar or not consteq(
+            calendar.channel_token or "", headers.get("X-Goog-Channel-Token") or ""
+        ):
+            raise NotFound()
+        if headers.get("X-Goog-Resource-State") != "sync" and calendar.read_busy:
+            calendar.connection_id.pull_requested = True
+            request.env.ref(
+                "calendoc_google.ir_cron_google_pull_notified"
+            ).sudo()._trigger()
+        return request.make_response("", status=200)
+
     @http.route("/calendoc_google/oauth", type="http", auth="public", methods=["GET"])
     def oauth_callback(self, state=None, code=None, error=None, **_kwargs):
         """Where Google sends the practitioner back after his consent. He may

@@ -1,8 +1,14 @@
-from datetime import datetime, time, timedelta
+import logging
+import secrets
+import uuid
+from datetime import datetime, time, timedelta, timezone
 
 from odoo import Command, fields, models
 
+from ..tools.google_client import GoogleError
 from .calendoc_google_connection import PROP_DB, PROP_EVENT, parse_google_time
+
+_logger = logging.getLogger(__name__)
 
 
 class CalendocGoogleCalendar(models.Model):
@@ -25,6 +31,15 @@ class CalendocGoogleCalendar(models.Model):
         groups="calendoc_agenda.group_calendoc_manager", copy=False, readonly=True
     )
     last_sync = fields.Datetime(readonly=True, copy=False)
+    # Push notifications (events.watch): Google tells us when to pull.
+    channel_id = fields.Char(readonly=True, copy=False, index="btree_not_null")
+    channel_resource_id = fields.Char(readonly=True, copy=False)
+    channel_token = fields.Char(
+        groups="calendoc_agenda.group_calendoc_manager", copy=False, readonly=True
+    )
+    channel_expiration = fields.Datetime(
+        string="Notifications until", readonly=True, copy=False
+    )
 
     _sql_constraints = [
         (
@@ -93,6 +108,69 @@ class CalendocGoogleCalendar(models.Model):
             }
         )
         return read
+
+    def _watch(self, client):
+        """Ask Google to notify our webhook of changes to these calendars (a
+        channel lives at most a week: renewed a day before it ends). Without an
+        HTTPS address, or if Google refuses, the 5-minute pull cron remains."""
+        address = self._webhook_address()
+        if not address:
+            return
+        soon = fields.Datetime.now() + timedelta(days=1)
+        for calendar in self:
+            if calendar.channel_id and calendar.channel_expiration > soon:
+                continue
+            token = secrets.token_urlsafe(24)
+            try:
+                if calendar.channel_id:
+                    try:
+                        client.stop_channel(
+                            calendar.channel_id, calendar.channel_resource_id
+                        )
+                    except GoogleError:
+                        _logger.info(
+                            "Google channel of calendar %s already gone", calendar.id
+                        )
+                channel = client.watch_events(
+                    calendar.google_calendar_id,
+                    {
+                        "id": str(uuid.uuid4()),
+                        "type": "web_hook",
+                        "address": address,
+                        "token": token,
+                        "params": {"ttl": str(7 * 24 * 3600)},
+                    },
+                )
+            except GoogleError as exc:
+                _logger.warning(
+                    "Google refused push notifications for calendar %s: %s",
+                    calendar.id,
+                    exc,
+                )
+                continue
+            expiration = int(channel.get("expiration") or 0) / 1000
+            # sudo: the channel token is managers-only; the cron may write it
+            calendar.sudo().write(
+                {
+                    "channel_id": channel["id"],
+                    "channel_resource_id": channel.get("resourceId"),
+                    "channel_token": token,
+                    "channel_expiration": datetime.fromtimestamp(
+                        expiration, tz=timezone.utc
+                    ).replace(tzinfo=None)
+                    if expiration
+                    else soon,
+                }
+            )
+
+    def _webhook_address(self):
+        params = self.env["ir.config_parameter"].sudo()
+        address = params.get_param("calendoc_google.webhook_url")
+        if not address:
+            base = params.get_param("web.base.url") or ""
+            # Google only calls HTTPS addresses
+            address = base.startswith("https://") and f"{base}/calendoc_google/notify"
+        return address or False
 
     def _apply_google_events(self, items, seen):
         connection = self.connection_id

@@ -104,6 +104,11 @@ class CalendocGoogleConnection(models.Model):
     last_pull_date = fields.Datetime(string="Last pull", readonly=True, copy=False)
     last_push_date = fields.Datetime(string="Last push", readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
+    pull_requested = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Google notified a change not pulled yet.",
+    )
     failure_count = fields.Integer(readonly=True, copy=False)
     pending_push_count = fields.Integer(compute="_compute_pending_push_count")
 
@@ -242,10 +247,13 @@ class CalendocGoogleConnection(models.Model):
 
     # --- business methods ---------------------------------------------------------
     @api.model
-    def _cron_pull(self):
-        """Pull every working connection; one failing connection does not stop
-        the others."""
-        for connection in self.search([("state", "in", ("connected", "failing"))]):
+    def _cron_pull(self, only_requested=False):
+        """Pull every working connection (``only_requested``: those Google just
+        notified of a change); one failing connection does not stop the others."""
+        domain = [("state", "in", ("connected", "failing"))]
+        if only_requested:
+            domain.append(("pull_requested", "=", True))
+        for connection in self.search(domain):
             connection._google_pull()
 
     def _google_pull(self, raise_errors=False):
@@ -280,8 +288,11 @@ class CalendocGoogleConnection(models.Model):
                 "last_error": False,
                 "failure_count": 0,
                 "state": "connected",
+                "pull_requested": False,
             }
         )
+        self.calendar_ids.filtered("read_busy")._watch(client)
+        self._google_keep_token(client)
         return read
 
     def _google_push_future(self):
@@ -518,7 +529,7 @@ class CalendocGoogleConnection(models.Model):
 
     def _pull_window(self):
         params = self.env["ir.config_parameter"].sudo()
-        now = datetime.utcnow().replace(microsecond=0)
+        now = fields.Datetime.now().replace(microsecond=0)
         past = int(params.get_param("calendoc_google.pull_past_days", 1))
         future = int(params.get_param("calendoc_google.pull_future_days", 365))
         return {

@@ -40,6 +40,7 @@ class GoogleCase(CalendocCase):
         google = self.google
         with google.lock:
             google.calendars.clear()
+            google.channels.clear()
             google.requests.clear()
             google.statuses.clear()
             google.failures.clear()

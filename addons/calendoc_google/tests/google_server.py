@@ -19,10 +19,12 @@ import copy
 import itertools
 import json
 import threading
-from datetime import datetime
+import time
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import requests
 from dateutil import rrule
 
 
@@ -50,6 +52,7 @@ class FakeGoogle:
         self.codes = {}  # authorization code -> refresh token
         self.access_tokens = {}  # access token -> refresh token
         self.calendars = {}  # id -> {"summary", "primary", "events": {id: event}}
+        self.channels = {}  # push notification channels, by id
         self.seq = 0
         self.min_sync_seq = 0
         self.page_size = 2500  # Google's maximum for events.list
@@ -178,6 +181,10 @@ class FakeGoogle:
             if not path.startswith(prefix):
                 return _error(404, "Not Found", "notFound")
             parts = [unquote(p) for p in path[len(prefix) :].strip("/").split("/")]
+            if parts == ["channels", "stop"] and method == "POST":
+                if self.channels.pop(body.get("id"), None) is None:
+                    return _error(404, "Channel not found", "notFound")
+                return 204, None
             if parts == ["users", "me", "calendarList"]:
                 return 200, {
                     "kind": "calendar#calendarList",
@@ -197,6 +204,8 @@ class FakeGoogle:
             if calendar_id not in self.calendars:
                 return _error(404, "Not Found", "notFound")
             events = self.calendars[calendar_id]["events"]
+            if len(parts) == 4 and parts[3] == "watch" and method == "POST":
+                return self._watch(calendar_id, body)
             if len(parts) == 3 and method == "GET":
                 return self._list(calendar_id, params)
             if len(parts) == 3 and method == "POST":
@@ -222,6 +231,53 @@ class FakeGoogle:
                 self.cancel_event(calendar_id, event["id"])
                 return 204, None
             return _error(405, "Method not allowed", "methodNotAllowed")
+
+    def _watch(self, calendar_id, body):
+        if body.get("type") != "web_hook" or not str(
+            body.get("address", "")
+        ).startswith(("https://", "http://127.0.0.1")):
+            return _error(400, "Invalid channel", "invalid")
+        expiration = (
+            int(time.time() * 1000)
+            + int((body.get("params") or {}).get("ttl", 604800)) * 1000
+        )
+        channel = {
+            "kind": "api#channel",
+            "id": body["id"],
+            "resourceId": "res-%s" % next(self.counter),
+            "resourceUri": "%s/calendar/v3/calendars/%s/events"
+            % (self.url, calendar_id),
+            "token": body.get("token"),
+            "expiration": str(expiration),
+        }
+        self.channels[body["id"]] = dict(
+            channel, calendar=calendar_id, address=body["address"], number=0
+        )
+        return 200, channel
+
+    def notify(self, calendar_id, state="exists", token=None):
+        """Send the push notifications of ``calendar_id``'s channels, as Google
+        does after a change; return the HTTP statuses answered."""
+        statuses = []
+        for channel in list(self.channels.values()):
+            if channel["calendar"] != calendar_id:
+                continue
+            channel["number"] += 1
+            response = requests.post(
+                channel["address"],
+                headers={
+                    "X-Goog-Channel-ID": channel["id"],
+                    "X-Goog-Channel-Token": token or channel["token"] or "",
+                    "X-Goog-Channel-Expiration": "Tue, 01 Dec 2026 00:00:00 GMT",
+                    "X-Goog-Resource-ID": channel["resourceId"],
+                    "X-Goog-Resource-URI": channel["resourceUri"],
+                    "X-Goog-Resource-State": state,
+                    "X-Goog-Message-Number": str(channel["number"]),
+                },
+                timeout=30,
+            )
+            statuses.append(response.status_code)
+        return statuses
 
     def _calendar_id(self, calendar_id):
         if calendar_id == "primary":
@@ -339,7 +395,9 @@ class FakeGoogle:
         event = copy.deepcopy(event)
         event.pop("_seq", None)
         event.setdefault("kind", "calendar#event")
-        event.setdefault("updated", datetime.utcnow().isoformat() + "Z")
+        event.setdefault(
+            "updated", datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+        )
         return event
 
 

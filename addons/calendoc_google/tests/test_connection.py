@@ -1,7 +1,9 @@
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from psycopg2.errors import UniqueViolation
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -149,3 +151,58 @@ class TestConsentRoute(GoogleCase, HttpCase):
         )
         self.assertIn("pas été connecté", response.text)
         self.assertFalse(connection.sudo().refresh_token)
+
+    def notify(self, **kwargs):
+        # Google's request is served by another cursor on the same transaction
+        self.env.flush_all()
+        statuses = self.google.notify(PRIMARY, **kwargs)
+        self.env.invalidate_all()
+        return statuses
+
+    def test_google_push_notifications_trigger_a_pull(self):
+        self.env["ir.config_parameter"].set_param(
+            "calendoc_google.webhook_url", f"{self.base_url()}/calendoc_google/notify"
+        )
+        self.connection._google_pull()
+        watch = self.google.calls("POST", "/watch")
+        self.assertEqual(len(watch), 1)
+        body = watch[0][3]
+        self.assertEqual(body["type"], "web_hook")
+        self.assertTrue(body["address"].endswith("/calendoc_google/notify"))
+        self.assertEqual(self.primary.channel_id, body["id"])
+        self.assertEqual(self.primary.sudo().channel_token, body["token"])
+        self.assertGreater(self.primary.channel_expiration, self.primary.last_sync)
+
+        # the practitioner adds an event on his phone: Google notifies us
+        day = self.monday()
+        self.google.put_event(
+            PRIMARY,
+            {"id": "phone", "start": self.gtime(day, 9), "end": self.gtime(day, 10)},
+        )
+        self.assertEqual(self.notify(token="forged"), [404])
+        self.assertFalse(self.connection.pull_requested)
+        self.assertEqual(self.notify(state="sync"), [200])
+        self.assertFalse(self.connection.pull_requested)
+        self.assertEqual(self.notify(), [200])
+        self.assertTrue(self.connection.pull_requested)
+        cron = self.env.ref("calendoc_google.ir_cron_google_pull_notified")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        self.env["calendoc.google.connection"]._cron_pull(only_requested=True)
+        self.assertEqual(self.busy_events().calendoc_google_event_id, "phone")
+        self.assertFalse(self.connection.pull_requested)
+
+    def test_push_notification_channels_are_renewed_before_they_end(self):
+        self.env["ir.config_parameter"].set_param(
+            "calendoc_google.webhook_url", f"{self.base_url()}/calendoc_google/notify"
+        )
+        self.connection._google_pull()
+        first = self.primary.channel_id
+        self.connection._google_pull()
+        self.assertEqual(self.primary.channel_id, first)  # still a week to go
+        self.primary.sudo().channel_expiration = fields.Datetime.now() + timedelta(
+            hours=2
+        )
+        self.connection._google_pull()
+        self.assertNotEqual(self.primary.channel_id, first)
+        self.assertEqual(len(self.google.calls("POST", "/channels/stop")), 1)
+        self.assertEqual(list(self.google.channels), [self.primary.channel_id])

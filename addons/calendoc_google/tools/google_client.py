@@ -249,6 +249,18 @@ class GoogleCalendarClient:
             params["pageToken"] = page_token
         return self._request("GET", self._calendar_path(calendar_id), params=params)
 
+    def watch_events(self, calendar_id, body):
+        """events.watch: Google will POST to ``body["address"]`` when the
+        calendar changes (push notifications)."""
+        return self._request(
+            "POST", self._calendar_path(calendar_id) + "/watch", body=body
+        )
+
+    def stop_channel(self, channel_id, resource_id):
+        return self._request(
+            "POST", "/channels/stop", body={"id": channel_id, "resourceId": resource_id}
+        )
+
     def insert_event(self, calendar_id, body):
         return self._request("POST", self._calendar_path(calendar_id), body=body)
 
