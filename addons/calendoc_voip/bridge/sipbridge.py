@@ -98,6 +98,7 @@ class Call:
         self.answered = False
         self.ended = False
         self.timer = None
+        self.pending = 0  # overflow phones not rung yet
 
 
 class Bridge(asyncio.DatagramProtocol):
@@ -235,8 +236,18 @@ class Bridge(asyncio.DatagramProtocol):
             _logger.warning("call %s: nobody on duty for %s", call.key, called)
             self.finish(call, 480, "no_answer", started)
             return
+        loop = asyncio.get_running_loop()
         for target in targets:
-            self.ring(call, target, invite.body, caller)
+            delay = float(target.get("delay") or 0)
+            if delay > 0:
+                # overflow: rings only if nobody has answered by then
+                call.pending += 1
+                loop.call_later(delay, self.ring_overflow, call, target, invite.body)
+            else:
+                self.ring(call, target, invite.body, caller)
+        if not call.b_legs and not call.pending:
+            self.finish(call, 480, "no_answer", started)
+            return
         call.timer = asyncio.get_running_loop().call_later(
             float(answer.get("ring_timeout") or 30), self.ring_timeout, call
         )
@@ -285,6 +296,13 @@ class Bridge(asyncio.DatagramProtocol):
         self.legs[leg.call_id] = (call, leg)
         self.send(invite, leg.addr)
         return leg
+
+    def ring_overflow(self, call, target, sdp):
+        call.pending -= 1
+        if call.answered or call.ended:
+            return
+        _logger.info("call %s: overflow to %s", call.key, target.get("extension"))
+        self.ring(call, target, sdp, call.caller)
 
     def ring_timeout(self, call):
         if call.answered or call.ended:
@@ -426,7 +444,7 @@ class Bridge(asyncio.DatagramProtocol):
             return
         ringing = [b for b in call.b_legs.values() if b.final is None]
         if call.direction == "in":
-            if not ringing and not call.answered:
+            if not ringing and not call.pending and not call.answered:
                 _logger.info("call %s: every phone refused it", call.key)
                 self.finish(call, 480, "no_answer", time.time())
         else:

@@ -21,6 +21,8 @@ class CalendocVoipController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        # auth="none" routes are read-only by default: this one records events
+        readonly=False,
     )
     def call_event(self, **_kwargs):
         """A call event from the bridge, HMAC-signed (see bridge/signing.py).

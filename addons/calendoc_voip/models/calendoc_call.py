@@ -21,6 +21,8 @@ EVENTS = ("ringing", "answered", "ended")
 # How long the secretaries' phones ring before the caller is told nobody answers.
 RING_TIMEOUT = 30
 BRIDGE_TIMEOUT = 5
+# Seconds before the overflow secretaries' phones ring too (queue).
+OVERFLOW_SECONDS = 15
 
 
 def _utc(epoch):
@@ -395,22 +397,25 @@ class CalendocCall(models.Model):
             )
             self.write({"state": "done", "outcome": "refused", "end_date": when})
             return {"action": "refuse", "call": self.id}
+        overflow_users = self._secretaries_to_ring(overflow=True)
         secretaries = self._secretaries_to_ring()
         endpoints = self.env["calendoc.sip.endpoint"].search(
             [("user_id", "in", secretaries.ids)]
         )
         if secretaries:
             self._notify_secretaries(secretaries)
+        overflow = self._overflow_delay()
         return {
             "action": "ring",
             "call": self.id,
             "practice": self.practice_id.name,
-            "ring_timeout": RING_TIMEOUT,
+            "ring_timeout": RING_TIMEOUT + (overflow if overflow_users else 0),
             "targets": [
                 {
                     "extension": endpoint.extension,
                     "contact": endpoint.contact_uri,
                     "auto_answer": endpoint.auto_answer,
+                    "delay": overflow if endpoint.user_id in overflow_users else 0,
                 }
                 for endpoint in endpoints
             ],
@@ -453,11 +458,16 @@ class CalendocCall(models.Model):
         return {"action": "none", "call": self.id}
 
     # --- routing and the popup -------------------------------------------------------
-    def _secretaries_to_ring(self):
+    def _secretaries_to_ring(self, overflow=None):
         """On-duty secretaries of the practice who may reach its calls now
-        (assignment or a current delegation with the 'calls' scope)."""
+        (assignment or a current delegation with the 'calls' scope). With
+        ``overflow=True``, only those whose phone rings after the overflow delay
+        (no duty line of theirs rings at once)."""
         self.ensure_one()
-        users = self.env["calendoc.duty"]._on_duty_users(self.practice_id)
+        duties = self.env["calendoc.duty"]._on_duty(self.practice_id)
+        users = duties.user_id.filtered("active")
+        if overflow:
+            users -= duties.filtered(lambda duty: not duty.overflow).user_id
         allowed = self.env["res.users"]
         for user in users:
             # sudo: read the account as the system, but the scope search reads
@@ -475,6 +485,18 @@ class CalendocCall(models.Model):
             ):
                 allowed |= user
         return allowed
+
+    def _overflow_delay(self):
+        # sudo: a system parameter the bridge's routing reads
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("calendoc_voip.overflow_seconds", OVERFLOW_SECONDS)
+        )
+        try:
+            return max(0, int(value))
+        except ValueError:
+            return OVERFLOW_SECONDS
 
     def _notify_secretaries(self, secretaries):
         payload = self._popup_payload()

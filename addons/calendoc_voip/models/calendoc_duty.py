@@ -39,6 +39,11 @@ class CalendocDuty(models.Model):
         help="The practices whose calls ring on her phone.",
     )
     days = fields.Selection(DAYS, required=True, default="weekdays")
+    overflow = fields.Boolean(
+        help="Her phone rings only when nobody else has answered after the "
+        "overflow delay (queue); otherwise it rings at once with the others "
+        "(ring group).",
+    )
     hour_from = fields.Float(
         string="From",
         required=True,
@@ -65,12 +70,17 @@ class CalendocDuty(models.Model):
     @api.model
     def _on_duty_users(self, practice, when=None):
         """Users on duty now (or at ``when``, naive UTC) for ``practice``."""
+        return self._on_duty(practice, when).user_id.filtered("active")
+
+    @api.model
+    def _on_duty(self, practice, when=None):
+        """Duty lines in force now (or at ``when``, naive UTC) for ``practice``."""
         tz = pytz.timezone(self.env.company.partner_id.tz or "Europe/Paris")
         local = pytz.utc.localize(when or fields.Datetime.now()).astimezone(tz)
         weekday = local.weekday()
         hour = local.hour + local.minute / 60
         days = ["all", str(weekday)] + (["weekdays"] if weekday < 5 else [])
-        duties = self.search(
+        return self.search(
             [
                 ("practice_ids", "in", practice.ids),
                 ("days", "in", days),
@@ -78,4 +88,3 @@ class CalendocDuty(models.Model):
                 ("hour_to", ">", hour),
             ]
         )
-        return duties.user_id.filtered("active")

@@ -102,6 +102,23 @@ class TestCallLog(VoipCase):
         self.assertEqual(call.appointment_id, event)
         self.assertEqual(call.booked_percent, 100)
 
+    def test_overflow_secretaries_ring_after_the_delay(self):
+        self.env["ir.config_parameter"].set_param("calendoc_voip.overflow_seconds", 20)
+        self.env["calendoc.duty"].create(
+            {
+                "user_id": self.off_duty.id,
+                "practice_ids": [(6, 0, self.practice.ids)],
+                "days": "all",
+                "hour_from": 0,
+                "hour_to": 24,
+                "overflow": True,
+            }
+        )
+        answer = self.ingest("ringing")
+        delays = {t["extension"]: t["delay"] for t in answer["targets"]}
+        self.assertEqual(delays, {"201": 0, "203": 20})
+        self.assertEqual(answer["ring_timeout"], 50)
+
     def test_duty_follows_days_and_hours(self):
         Duty = self.env["calendoc.duty"]
         duty = Duty.create(

@@ -31,7 +31,14 @@ class TestEventApi(VoipCase, HttpCase):
         # its account; the third one serves it but is off duty
         self.assertEqual(
             answer["targets"],
-            [{"extension": "201", "contact": "127.0.0.1:5999", "auto_answer": True}],
+            [
+                {
+                    "extension": "201",
+                    "contact": "127.0.0.1:5999",
+                    "auto_answer": True,
+                    "delay": 0,
+                }
+            ],
         )
         call = self.calls()
         self.assertEqual(call.practice_id, self.practice)

@@ -4,6 +4,7 @@ its own process, Odoo's HTTP server answering the bridge's signed events."""
 import time
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import SECRET, VoipCase
 from .sip_harness import BridgeProcess, Sipp, free_port
@@ -80,6 +81,35 @@ class TestSipBridge(VoipCase, HttpCase):
         popups = [p for p, _payload in self.bus_messages("calendoc_voip/incoming_call")]
         self.assertEqual(popups, [self.secretary.partner_id.id])
 
+    def test_overflow_rings_the_next_secretary_and_cancels_the_first(self):
+        self.env["ir.config_parameter"].set_param("calendoc_voip.overflow_seconds", 1)
+        overflow_port = free_port()
+        self.env["calendoc.sip.endpoint"].search(
+            [("user_id", "=", self.off_duty.id)]
+        ).contact_uri = f"127.0.0.1:{overflow_port}"
+        self.env["calendoc.duty"].create(
+            {
+                "user_id": self.off_duty.id,
+                "practice_ids": [(6, 0, self.practice.ids)],
+                "days": "all",
+                "hour_from": 0,
+                "hour_to": 24,
+                "overflow": True,
+            }
+        )
+        self.env.cr.flush()
+        first = self.sipp("phone_ring_cancelled.xml", self.phone_port)
+        second = self.sipp("phone_answer.xml", overflow_port, caller="0612345678")
+        time.sleep(0.3)
+        trunk = self.trunk(called=LINE)
+        self.assert_sipp_ok(trunk, first, second)
+        call = self.wait_for_call([("called_number", "=", LINE)])
+        self.assertEqual(call.secretary_id, self.off_duty)
+        self.assertEqual(call.outcome, "answered")
+        self.assertGreaterEqual(call.wait_seconds, 1)
+        self.assertIn("overflow to 203", self.bridge.log())
+
+    @mute_logger("odoo.addons.calendoc_voip.controllers.main")
     def test_an_unknown_line_gets_404_and_no_log(self):
         trunk = self.trunk("trunk_refused.xml", called="+33199000000", status=404)
         self.assert_sipp_ok(trunk)
