@@ -1,12 +1,13 @@
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from urllib.parse import quote
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools.google_client import GoogleAuthError, GoogleError
+from ..tools.google_client import GoogleAuthError, GoogleCalendarClient, GoogleError
 
 _logger = logging.getLogger(__name__)
 
@@ -160,6 +161,14 @@ class CalendocGooglePush(models.Model):
         self.env.cr.execute(query)
         # sudo: see _enqueue; the cron and the button both go through here
         pushes = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        batch_size = min(
+            50,  # the Calendar API's limit per batch request
+            int(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param("calendoc_google.batch_size", 50)
+            ),
+        )
         by_connection = defaultdict(lambda: self.sudo().browse())
         for push in pushes:
             by_connection[push.connection_id] |= push
@@ -171,9 +180,21 @@ class CalendocGooglePush(models.Model):
             except UserError:
                 continue
             done = False
-            for push in rows:
+            singles = [(push, None) for push in rows]
+            if batch_size > 1 and len(rows) > 1:
                 try:
-                    push._send(client)
+                    singles = rows._send_batches(client, batch_size)
+                except GoogleAuthError as exc:
+                    connection._google_failed(exc)
+                    connection._google_keep_token(client)
+                    stats["calls"] += client.calls
+                    continue
+                settled = len(rows) - len(singles)
+                stats["done"] += settled
+                done = bool(settled)
+            for push, plan in singles:
+                try:
+                    push._send(client, plan)
                     stats["done"] += 1
                     done = True
                 except GoogleAuthError as exc:
@@ -206,10 +227,10 @@ class CalendocGooglePush(models.Model):
             stats["calls"] += client.calls
         return dict(stats)
 
-    def _send(self, client):
-        """Bring Google in line with the appointment; safe to replay: the Google
-        id is ours and fixed, so an insert met with 409 becomes a patch, and a
-        delete met with 404/410 is already done."""
+    def _plan(self):
+        """What this push does now: (operation, calendar id, Google event id,
+        event body or None). A change of an appointment that is cancelled,
+        deleted or given to another practitioner meanwhile becomes a delete."""
         self.ensure_one()
         connection = self.connection_id
         google_id = connection._google_event_id(self.event_ref)
@@ -225,41 +246,55 @@ class CalendocGooglePush(models.Model):
             operation = "delete"
         if operation == "delete":
             calendar_id = self.google_calendar_id or self._last_calendar(calendar_id)
+            return operation, calendar_id, google_id, None
+        return operation, calendar_id, google_id, event._calendoc_google_payload()
+
+    def _insert_body(self, body, google_id):
+        return dict(
+            body,
+            id=google_id,
+            iCalUID=self.connection_id._google_ical_uid(self.event_ref),
+        )
+
+    def _batch_call(self, plan):
+        """The (method, path, body) of ``plan`` in a batch request."""
+        operation, calendar_id, google_id, body = plan
+        path = GoogleCalendarClient._calendar_path(calendar_id)
+        if operation == "insert":
+            return "POST", path, self._insert_body(body, google_id)
+        path = "%s/%s" % (path, quote(google_id, safe=""))
+        if operation == "patch":
+            return "PATCH", path, body
+        return "DELETE", path, None
+
+    def _send(self, client, plan=None):
+        """Bring Google in line with the appointment; safe to replay: the Google
+        id is ours and fixed, so an insert met with 409 becomes a patch, and a
+        delete met with 404/410 is already done."""
+        operation, calendar_id, google_id, body = plan or self._plan()
+        if operation == "delete":
             try:
                 client.delete_event(calendar_id, google_id)
             except GoogleError as exc:
                 if exc.status not in (404, 410):
                     raise
+        elif operation == "insert":
+            try:
+                client.insert_event(calendar_id, self._insert_body(body, google_id))
+            except GoogleError as exc:
+                if exc.status != 409:
+                    raise
+                client.patch_event(calendar_id, google_id, body)
         else:
-            body = event._calendoc_google_payload()
-            if operation == "insert":
-                try:
-                    client.insert_event(
-                        calendar_id,
-                        dict(
-                            body,
-                            id=google_id,
-                            iCalUID=connection._google_ical_uid(self.event_ref),
-                        ),
-                    )
-                except GoogleError as exc:
-                    if exc.status != 409:
-                        raise
-                    client.patch_event(calendar_id, google_id, body)
-            else:
-                try:
-                    client.patch_event(calendar_id, google_id, body)
-                except GoogleError as exc:
-                    if exc.status not in (404, 410):
-                        raise
-                    client.insert_event(
-                        calendar_id,
-                        dict(
-                            body,
-                            id=google_id,
-                            iCalUID=connection._google_ical_uid(self.event_ref),
-                        ),
-                    )
+            try:
+                client.patch_event(calendar_id, google_id, body)
+            except GoogleError as exc:
+                if exc.status not in (404, 410):
+                    raise
+                client.insert_event(calendar_id, self._insert_body(body, google_id))
+        self._done(operation, calendar_id, google_id)
+
+    def _done(self, operation, calendar_id, google_id):
         self.write(
             {
                 "state": "done",
@@ -270,6 +305,41 @@ class CalendocGooglePush(models.Model):
                 "last_error": False,
             }
         )
+
+    def _send_batches(self, client, size):
+        """Send these pushes in batches of ``size`` calls; return those a
+        batch did not settle, with their plan, for one-by-one sending (and
+        its retries): 409 on an insert turns it into a patch."""
+        left = []
+        pushes = list(self)
+        for start in range(0, len(pushes), size):
+            chunk = pushes[start : start + size]
+            plans = [push._plan() for push in chunk]
+            try:
+                answers = client.batch(
+                    [
+                        push._batch_call(plan)
+                        for push, plan in zip(chunk, plans, strict=True)
+                    ]
+                )
+            except GoogleAuthError:
+                raise
+            except GoogleError as exc:
+                _logger.info("Google batch refused (%s): one call per push", exc)
+                answers = [(None, {})] * len(chunk)
+            for push, plan, (status, _payload) in zip(
+                chunk, plans, answers, strict=True
+            ):
+                operation = plan[0]
+                if status in (200, 204) or (
+                    operation == "delete" and status in (404, 410)
+                ):
+                    push._done(*plan[:3])
+                elif operation == "insert" and status == 409:
+                    left.append((push, ("patch", *plan[1:])))
+                else:
+                    left.append((push, plan))
+        return left
 
     def _last_calendar(self, default):
         """The calendar an appointment was last written to (the target may have

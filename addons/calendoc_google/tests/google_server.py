@@ -18,9 +18,11 @@ Used by the tests and by bench/bench_google.py; nothing of Odoo runs here.
 import copy
 import itertools
 import json
+import re
 import threading
 import time
 from datetime import datetime, timezone
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -58,7 +60,8 @@ class FakeGoogle:
         self.page_size = 2500  # Google's maximum for events.list
         self.failures = []  # [(status, retry_after)] for the next API calls
         self.requests = []  # (method, path, params, body)
-        self.statuses = []  # the status answered to each request
+        self.statuses = {}  # index in requests -> the status answered
+        self.http_count = 0  # HTTP requests received (a batch counts once)
         self.counter = itertools.count(1)
         handler = type("Handler", (_Handler,), {"google": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -137,8 +140,8 @@ class FakeGoogle:
     def answered(self, path_part=""):
         """[(method, status)] of the requests whose path contains path_part."""
         return [
-            (request[0], status)
-            for request, status in zip(self.requests, self.statuses, strict=True)
+            (request[0], self.statuses.get(index))
+            for index, request in enumerate(self.requests)
             if path_part in request[1]
         ]
 
@@ -152,8 +155,9 @@ class FakeGoogle:
     # --- the protocol -------------------------------------------------------------------
     def handle(self, method, path, params, body, headers):
         with self.lock:
+            index = len(self.requests)
             result = self._handle(method, path, params, body, headers)
-            self.statuses.append(result[0])
+            self.statuses[index] = result[0]
             return result
 
     def _handle(self, method, path, params, body, headers):
@@ -162,6 +166,10 @@ class FakeGoogle:
             if path == "/token":
                 return self._token(body)
             token = (headers.get("Authorization") or "").removeprefix("Bearer ")
+            if path == "/batch/calendar/v3":
+                if token not in self.access_tokens:
+                    return _error(401, "Invalid Credentials", "authError")
+                return self._batch(body, headers)
             if token not in self.access_tokens:
                 return _error(
                     401,
@@ -231,6 +239,47 @@ class FakeGoogle:
                 self.cancel_event(calendar_id, event["id"])
                 return 204, None
             return _error(405, "Method not allowed", "methodNotAllowed")
+
+    def _batch(self, raw, headers):
+        """Google's batch endpoint: a multipart/mixed body of HTTP requests,
+        answered by a multipart/mixed body of HTTP responses (at most 50)."""
+        match = re.search(r'boundary="?([^";]+)"?', headers.get("Content-Type", ""))
+        if not match:
+            return _error(400, "Missing boundary", "badRequest")
+        parts = []
+        for part in raw.split("--" + match.group(1)):
+            head, _sep, inner = part.partition("\r\n\r\n")
+            content_id = re.search(r"Content-ID:\s*<([^>]+)>", head, re.I)
+            request_line = re.match(r"\s*([A-Z]+) (\S+)", inner)
+            if content_id and request_line:
+                _h, _sep, body = inner.partition("\r\n\r\n")
+                parts.append(
+                    (
+                        content_id.group(1),
+                        request_line.group(1),
+                        request_line.group(2),
+                        json.loads(body) if body.strip() else {},
+                    )
+                )
+        if len(parts) > 50:
+            return _error(400, "Too many requests in a batch", "badRequest")
+        boundary = "batch_%s" % next(self.counter)
+        out = []
+        for content_id, method, target, body in parts:
+            split = urlsplit(target)
+            params = {k: v[-1] for k, v in parse_qs(split.query).items()}
+            result = self.handle(method, split.path, params, body, headers)
+            status, payload = result[0], result[1]
+            data = "" if payload is None else json.dumps(payload)
+            out.append(
+                f"--{boundary}\r\nContent-Type: application/http\r\n"
+                f"Content-ID: <response-{content_id}>\r\n\r\n"
+                f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+                f"Content-Type: application/json; charset=UTF-8\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n{data}\r\n"
+            )
+        text = "".join(out) + f"--{boundary}--\r\n"
+        return 200, text, None, f"multipart/mixed; boundary={boundary}"
 
     def _watch(self, calendar_id, body):
         if body.get("type") != "web_hook" or not str(
@@ -414,17 +463,26 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode() if length else ""
         if split.path == "/token":
             body = {k: v[-1] for k, v in parse_qs(raw).items()}
+        elif split.path.startswith("/batch/"):
+            body = raw
         else:
             body = json.loads(raw) if raw else {}
+        with self.google.lock:
+            self.google.http_count += 1
         result = self.google.handle(
             self.command, split.path, params, body, self.headers
         )
         status, payload = result[0], result[1]
         retry_after = result[2] if len(result) > 2 else None
-        data = b"" if payload is None else json.dumps(payload).encode()
+        content_type = result[3] if len(result) > 3 else None
+        if content_type:
+            data = payload.encode()
+        else:
+            data = b"" if payload is None else json.dumps(payload).encode()
+            content_type = "application/json; charset=UTF-8"
         self.send_response(status)
         if data:
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Type", content_type)
         if retry_after is not None:
             self.send_header("Retry-After", str(retry_after))
         self.send_header("Content-Length", str(len(data)))

@@ -275,3 +275,58 @@ class TestTokens(GoogleCase):
         self.Push._process_queue()
         self.assertEqual(push.state, "done")
         self.assertTrue(self.google_copy(appointment))
+
+
+@tagged("post_install", "-at_install")
+class TestBatch(GoogleCase):
+    def book_many(self, count):
+        day, events = self.monday(), self.env["calendar.event"]
+        for n in range(count):
+            hour, half = divmod(n, 2)
+            events |= self.book(self.paris(day, 14 + hour, 30 * half))
+        return events
+
+    def test_pushes_travel_in_batches(self):
+        self.env["ir.config_parameter"].set_param("calendoc_google.batch_size", "5")
+        appointments = self.book_many(8)
+        before = self.google.http_count
+        stats = self.Push._process_queue()
+
+        self.assertEqual(stats["done"], 8)
+        self.assertEqual(self.google.http_count - before, 2)  # 5 + 3 calls
+        self.assertEqual(len(self.google.calls("POST", "/batch/")), 2)
+        self.assertEqual(len(self.google.live_events(PRIMARY)), 8)
+        for appointment in appointments:
+            self.assertEqual(
+                self.google_copy(appointment)["extendedProperties"]["private"][
+                    "calendoc_event"
+                ],
+                str(appointment.id),
+            )
+
+    def test_calls_a_batch_did_not_settle_are_sent_one_by_one(self):
+        appointments = self.book_many(3)
+        self.Push._process_queue()
+        # replay of the first two, a new one, and Google rate-limits one call
+        self.Push.search([("event_ref", "in", appointments[:2].ids)]).write(
+            {"state": "pending", "operation": "insert"}
+        )
+        self.book(self.paris(self.monday(), 9))
+        self.google.fail_next(429, count=1)
+        self.google.clear_log()
+
+        stats = self.Push._process_queue()
+
+        self.assertEqual(stats["done"], 3)
+        self.assertEqual(len(self.google.live_events(PRIMARY)), 4)
+        self.assertEqual(
+            self.google.answered("/events"),
+            [
+                ("POST", 429),  # in the batch: first replayed insert
+                ("POST", 409),  # in the batch: second replayed insert
+                ("POST", 200),  # in the batch: the new appointment
+                ("POST", 409),  # alone, retried: exists already
+                ("PATCH", 200),
+                ("PATCH", 200),  # alone: the 409 of the batch became a patch
+            ],
+        )
