@@ -49,6 +49,7 @@ from sipmessage import (
 _logger = logging.getLogger("calendoc_bridge")
 MAX_SKEW = 300
 HTTP_TIMEOUT = 3
+POSTS_IN_PARALLEL = 4
 
 
 class Leg:
@@ -108,8 +109,11 @@ class Bridge(asyncio.DatagramProtocol):
         self.host, self.port = options.sip_host, options.sip_port
         self.calls = {}  # Odoo call key -> Call
         self.legs = {}  # SIP call id -> (Call, Leg)
-        self.outbox = collections.deque()  # events waiting for Odoo
-        self.outbox_ready = asyncio.Event()
+        # events waiting for Odoo, per call: each call's events go in order,
+        # calls in parallel (a few posts at a time)
+        self.outbox = {}  # call key -> deque of payloads
+        self.senders = {}  # call key -> task draining its deque
+        self.post_slots = asyncio.Semaphore(POSTS_IN_PARALLEL)
         self.nonces = {}  # nonce -> expiry, for /originate
         self.stats = collections.Counter()
 
@@ -513,8 +517,16 @@ class Bridge(asyncio.DatagramProtocol):
 
     # --- Odoo link -----------------------------------------------------------------
     def queue_event(self, call, event, when, **extra):
-        self.outbox.append(self.event_payload(call, event, when, **extra))
-        self.outbox_ready.set()
+        self.queue_payload(self.event_payload(call, event, when, **extra))
+
+    def queue_payload(self, payload):
+        key = payload["call_id"]
+        self.outbox.setdefault(key, collections.deque()).append(payload)
+        if key not in self.senders:
+            self.senders[key] = asyncio.ensure_future(self.drain(key))
+
+    def pending_events(self):
+        return [payload for queue in self.outbox.values() for payload in queue]
 
     def event_payload(self, call, event, when, **extra):
         payload = {
@@ -531,12 +543,10 @@ class Bridge(asyncio.DatagramProtocol):
     async def post_event(self, call, event, when, wait=False, **extra):
         """Post one event now; (status, answer), status None when unreachable."""
         payload = self.event_payload(call, event, when, **extra)
-        if self.outbox:
-            # keep the order of the events: older ones first
-            await self.flush_outbox(give_up=True)
-        return await asyncio.get_running_loop().run_in_executor(
-            None, self._post, payload
-        )
+        async with self.post_slots:
+            return await asyncio.get_running_loop().run_in_executor(
+                None, self._post, payload
+            )
 
     def _post(self, payload):
         body = json.dumps(payload).encode()
@@ -571,25 +581,25 @@ class Bridge(asyncio.DatagramProtocol):
             )
             return None, {}
 
-    async def flush_outbox(self, give_up=False):
+    async def drain(self, key):
+        """Post the events of one call in order, retrying while Odoo is away
+        (events are idempotent: a retry after a lost answer is harmless)."""
         loop = asyncio.get_running_loop()
-        while self.outbox:
-            payload = self.outbox[0]
-            status, _answer = await loop.run_in_executor(None, self._post, payload)
-            if status is None:
-                if give_up:
-                    return False
-                self.stats["retries"] += 1
-                await asyncio.sleep(self.options.retry_delay)
-                continue
-            self.outbox.popleft()
-        self.outbox_ready.clear()
-        return True
-
-    async def outbox_worker(self):
-        while True:
-            await self.outbox_ready.wait()
-            await self.flush_outbox()
+        queue = self.outbox[key]
+        try:
+            while queue:
+                async with self.post_slots:
+                    status, _answer = await loop.run_in_executor(
+                        None, self._post, queue[0]
+                    )
+                if status is None:
+                    self.stats["retries"] += 1
+                    await asyncio.sleep(self.options.retry_delay)
+                    continue
+                queue.popleft()
+            del self.outbox[key]
+        finally:
+            self.senders.pop(key, None)
             self.save_state()
 
     # --- state across restarts -----------------------------------------------------
@@ -611,7 +621,7 @@ class Bridge(asyncio.DatagramProtocol):
                 }
                 for call in self.calls.values()
             ],
-            "outbox": list(self.outbox),
+            "outbox": self.pending_events(),
         }
         tmp = self.options.state_file + ".tmp"
         with open(tmp, "w", encoding="utf-8") as handle:
@@ -626,7 +636,8 @@ class Bridge(asyncio.DatagramProtocol):
             return 0
         with open(path, encoding="utf-8") as handle:
             state = json.load(handle)
-        self.outbox.extend(state.get("outbox", []))
+        for payload in state.get("outbox", []):
+            self.queue_payload(payload)
         for saved in state.get("calls", []):
             call = Call(
                 saved["key"], saved["direction"], saved["caller"], saved["called"]
@@ -644,8 +655,6 @@ class Bridge(asyncio.DatagramProtocol):
                 self.in_dialog(leg, "BYE")
             _logger.warning("call %s was in progress at restart: hung up", call.key)
             self.queue_event(call, "ended", time.time(), reason="bridge_restart")
-        if self.outbox:
-            self.outbox_ready.set()
         return len(state.get("calls", []))
 
 
@@ -687,7 +696,7 @@ def serve(bridge, method, path, headers, body):
     if method == "GET" and path == "/health":
         return 200, {
             "calls": len(bridge.calls),
-            "outbox": len(bridge.outbox),
+            "outbox": len(bridge.pending_events()),
             **bridge.stats,
         }
     if method != "POST" or path != "/originate":
@@ -770,7 +779,6 @@ async def run(options):
         lambda r, w: handle_http(bridge, r, w), http_host, int(http_port)
     )
     reconciled = bridge.reconcile()
-    worker = asyncio.ensure_future(bridge.outbox_worker())
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -783,10 +791,11 @@ async def run(options):
         reconciled,
     )
     await stop.wait()
-    _logger.info("bridge stopping: %d events to deliver", len(bridge.outbox))
-    await asyncio.wait_for(bridge.flush_outbox(give_up=True), 10)
+    _logger.info("bridge stopping: %d events to deliver", len(bridge.pending_events()))
+    if bridge.senders:
+        # what is not delivered in time stays in the state file for the next run
+        await asyncio.wait(list(bridge.senders.values()), timeout=10)
     bridge.save_state()
-    worker.cancel()
     server.close()
     transport.close()
 

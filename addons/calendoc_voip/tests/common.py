@@ -81,6 +81,12 @@ class VoipCase(CalendocCase):
             ]
         )
 
+    def setUp(self):
+        super().setUp()
+        self.env["bus.bus"].flush_model()
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM bus_bus")
+        self.bus_start = self.env.cr.fetchone()[0]
+
     def event(self, event, call_id="call-1@trunk", **values):
         payload = {
             "event": event,
@@ -95,7 +101,7 @@ class VoipCase(CalendocCase):
     def bus_messages(self, kind):
         """(partner id, payload) of the bus notifications of ``kind``."""
         self.env.cr.flush()
-        notifications = self.env["bus.bus"].sudo().search([])
+        notifications = self.env["bus.bus"].sudo().search([("id", ">", self.bus_start)])
         found = []
         for notification in notifications:
             message = json.loads(notification.message)

@@ -28,7 +28,8 @@ class TestCallStatistics(VoipCase):
         Call.search([("sip_call_id", "=", "st-1")]).appointment_id = self.book(
             self.utc(2031, 3, 4, 9, 0)
         )
-        by_practice = Call._statistics("practice_id")
+        ours = [("account_id", "in", (self.account | self.other_account).ids)]
+        by_practice = Call._statistics("practice_id", ours)
         self.assertEqual(
             by_practice,
             [
@@ -42,9 +43,11 @@ class TestCallStatistics(VoipCase):
                 }
             ],
         )
-        by_secretary = {row["group"]: row for row in Call._statistics("secretary_id")}
+        by_secretary = {
+            row["group"]: row for row in Call._statistics("secretary_id", ours)
+        }
         self.assertEqual(by_secretary[self.secretary]["calls"], 2)
         self.assertEqual(by_secretary[self.secretary]["answered_rate"], 100.0)
         # the secretary's view is limited to what she may read
-        mine = Call.with_user(self.other_secretary)._statistics("practice_id")
+        mine = Call.with_user(self.other_secretary)._statistics("practice_id", ours)
         self.assertEqual(mine, [])
