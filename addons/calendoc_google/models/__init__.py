@@ -5,3 +5,4 @@ from . import calendar_event
 from . import calendoc_practice
 from . import calendoc_practitioner
 from . import res_config_settings
+from . import res_partner

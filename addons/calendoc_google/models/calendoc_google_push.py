@@ -179,7 +179,7 @@ class CalendocGooglePush(models.Model):
                 client = connection._google_client()
             except UserError:
                 continue
-            done = False
+            done, failure = False, None
             singles = [(push, None) for push in rows]
             if batch_size > 1 and len(rows) > 1:
                 try:
@@ -198,10 +198,10 @@ class CalendocGooglePush(models.Model):
                     stats["done"] += 1
                     done = True
                 except GoogleAuthError as exc:
-                    connection._google_failed(exc)
+                    failure = exc
                     break
                 except GoogleError as exc:
-                    connection._google_failed(exc)
+                    failure = exc
                     if push._retry_later(exc):
                         stats["retried"] += 1
                     else:
@@ -216,13 +216,13 @@ class CalendocGooglePush(models.Model):
                         )
             connection._google_keep_token(client)
             if done:
+                connection.last_push_date = fields.Datetime.now()
+            if failure:
+                # once per run, whatever the number of pushes that failed
+                connection._google_failed(failure)
+            elif done and connection.state == "failing":
                 connection.write(
-                    {"last_push_date": fields.Datetime.now()}
-                    | (
-                        {"state": "connected", "failure_count": 0, "last_error": False}
-                        if connection.state == "failing"
-                        else {}
-                    )
+                    {"state": "connected", "failure_count": 0, "last_error": False}
                 )
             stats["calls"] += client.calls
         return dict(stats)

@@ -330,3 +330,25 @@ class TestBatch(GoogleCase):
                 ("PATCH", 200),  # alone: the 409 of the batch became a patch
             ],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestRequesterName(GoogleCase):
+    def test_renamed_requester_is_renamed_in_google_when_shown(self):
+        self.practice.google_title = "requester"
+        appointment = self.book(self.paris(self.monday(), 9))
+        self.Push._process_queue()
+        # erasure anonymises the requester: Google must not keep his name
+        self.requester.write(
+            {"calendoc_last_name": "Anonyme", "calendoc_first_name": "X"}
+        )
+        self.Push._process_queue()
+        self.assertEqual(
+            self.google_copy(appointment)["summary"], "Rendez-vous — ANONYME X"
+        )
+
+    def test_no_push_when_the_name_is_not_shown(self):
+        self.book(self.paris(self.monday(), 9))
+        self.Push._process_queue()
+        self.requester.write({"calendoc_last_name": "Martin"})
+        self.assertFalse(self.Push.search([("state", "=", "pending")]))
