@@ -1,4 +1,5 @@
 import hashlib
+import json
 import logging
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -71,6 +72,17 @@ class CalendocGoogleConnection(models.Model):
     active = fields.Boolean(default=True)
     state = fields.Selection(
         STATES, default="draft", required=True, tracking=True, copy=False
+    )
+    auth_mode = fields.Selection(
+        [
+            ("oauth", "Consent of the practitioner (OAuth)"),
+            ("service_account", "Google Workspace service account"),
+        ],
+        string="Access",
+        default="oauth",
+        required=True,
+        help="A service account with domain-wide delegation acts for the "
+        "practitioner's Workspace address without his consent screen.",
     )
     google_email = fields.Char(
         string="Google account", help="The Google account that gave its consent."
@@ -157,8 +169,16 @@ class CalendocGoogleConnection(models.Model):
     # --- buttons ---------------------------------------------------------------
     def action_connect(self):
         """Open Google's consent screen; the practitioner (or the manager with
-        him) consents, and Google comes back to our callback route."""
+        him) consents, and Google comes back to our callback route. With a
+        service account, no screen: the access is checked at once."""
         self.ensure_one()
+        if self.auth_mode == "service_account":
+            self.write({"state": "draft", "last_error": False})
+            self.action_fetch_calendars()
+            self.write({"state": "connected", "failure_count": 0})
+            self._google_push_future()
+            self.message_post(body=self.env._("Google Calendar connected."))
+            return True
         params = self.env["ir.config_parameter"].sudo()
         client_id = self._google_client_credentials()[0]
         if not client_id:
@@ -323,7 +343,18 @@ class CalendocGoogleConnection(models.Model):
         # sudo: the tokens are readable by managers only, and pushes run for
         # whoever booked (a secretary) through the queue.
         secret = self.sudo()
-        if not secret.refresh_token:
+        service_account = subject = None
+        if self.auth_mode == "service_account":
+            service_account = self._google_service_account_key()
+            subject = self.google_email
+            if not subject:
+                raise UserError(
+                    self.env._(
+                        "Give the Google Workspace address of %(name)s.",
+                        name=self.practitioner_id.name,
+                    )
+                )
+        elif not secret.refresh_token:
             raise UserError(
                 self.env._(
                     "%(name)s has not connected a Google account yet.",
@@ -344,7 +375,32 @@ class CalendocGoogleConnection(models.Model):
             max_tries=int(params.get_param("calendoc_google.max_tries", 5)),
             backoff=float(params.get_param("calendoc_google.backoff", 1.0)),
             timeout=int(params.get_param("calendoc_google.timeout", 10)),
+            service_account=service_account,
+            subject=subject,
         )
+
+    @api.model
+    def _google_service_account_key(self):
+        """The firm's service account key (the JSON file Google gives)."""
+        raw = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("calendoc_google.service_account_key")
+        )
+        try:
+            key = json.loads(raw or "")
+        except ValueError:
+            key = None
+        if not (
+            isinstance(key, dict) and key.get("client_email") and key.get("private_key")
+        ):
+            raise UserError(
+                self.env._(
+                    "Paste the JSON key of the Google service account in the "
+                    "CalenDoc settings first."
+                )
+            )
+        return key
 
     @api.model
     def _google_client_credentials(self):

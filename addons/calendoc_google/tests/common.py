@@ -41,6 +41,8 @@ class GoogleCase(CalendocCase):
         with google.lock:
             google.calendars.clear()
             google.channels.clear()
+            google.service_accounts.clear()
+            google.delegated.clear()
             google.requests.clear()
             google.statuses.clear()
             google.failures.clear()

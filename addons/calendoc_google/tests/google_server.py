@@ -15,6 +15,7 @@ answering in Google's documented formats:
 Used by the tests and by bench/bench_google.py; nothing of Odoo runs here.
 """
 
+import base64
 import copy
 import itertools
 import json
@@ -27,6 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from dateutil import rrule
 
 
@@ -39,6 +43,10 @@ def _error(code, message, reason, status=None):
             "status": status or reason,
         }
     }
+
+
+def _unb64(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _parse(value):
@@ -55,6 +63,8 @@ class FakeGoogle:
         self.access_tokens = {}  # access token -> refresh token
         self.calendars = {}  # id -> {"summary", "primary", "events": {id: event}}
         self.channels = {}  # push notification channels, by id
+        self.service_accounts = {}  # client_email -> public key
+        self.delegated = set()  # Workspace addresses service accounts may act as
         self.seq = 0
         self.min_sync_seq = 0
         self.page_size = 2500  # Google's maximum for events.list
@@ -342,6 +352,10 @@ class FakeGoogle:
             if not refresh:
                 return 400, {"error": "invalid_grant", "error_description": "Bad code"}
             self.refresh_tokens.add(refresh)
+        elif grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            refresh, error = self._check_assertion(body.get("assertion") or "")
+            if error:
+                return 400, {"error": error, "error_description": "Bad assertion"}
         elif grant == "refresh_token":
             refresh = body.get("refresh_token")
             if refresh not in self.refresh_tokens:
@@ -362,6 +376,32 @@ class FakeGoogle:
         if grant == "authorization_code":
             payload["refresh_token"] = refresh
         return 200, payload
+
+    def _check_assertion(self, assertion):
+        """A service account's JWT: signed by a known key (RS256), for our
+        token endpoint, not expired, for a subject the Workspace admin
+        delegated. Returns (owner, error)."""
+        try:
+            head, claims, signature = assertion.split(".")
+            header = json.loads(_unb64(head))
+            payload = json.loads(_unb64(claims))
+            key = self.service_accounts[payload["iss"]]
+            key.verify(
+                _unb64(signature),
+                f"{head}.{claims}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+        except (ValueError, KeyError, InvalidSignature):
+            return None, "invalid_grant"
+        if header.get("alg") != "RS256" or payload.get("aud") != self.url + "/token":
+            return None, "invalid_grant"
+        if not payload.get("iat", 0) <= time.time() < payload.get("exp", 0):
+            return None, "invalid_grant"
+        if payload.get("sub") not in self.delegated:
+            # domain-wide delegation not granted for this user
+            return None, "unauthorized_client"
+        return "sa:%s" % payload["sub"], None
 
     def _list(self, calendar_id, params):
         events = self.calendars[calendar_id]["events"].values()

@@ -1,6 +1,9 @@
+import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from psycopg2.errors import UniqueViolation
 
 from odoo import fields
@@ -206,3 +209,71 @@ class TestConsentRoute(GoogleCase, HttpCase):
         self.assertNotEqual(self.primary.channel_id, first)
         self.assertEqual(len(self.google.calls("POST", "/channels/stop")), 1)
         self.assertEqual(list(self.google.channels), [self.primary.channel_id])
+
+
+@tagged("post_install", "-at_install")
+class TestServiceAccount(GoogleCase):
+    """Google Workspace: a service account with domain-wide delegation."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cls.key_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        cls.public_key = key.public_key()
+
+    def setUp(self):
+        super().setUp()
+        email = "calendoc@firm-project.iam.gserviceaccount.com"
+        self.google.service_accounts[email] = self.public_key
+        self.env["ir.config_parameter"].set_param(
+            "calendoc_google.service_account_key",
+            json.dumps(
+                {
+                    "type": "service_account",
+                    "client_email": email,
+                    "private_key_id": "k1",
+                    "private_key": self.key_pem,
+                    "token_uri": "https://oauth2.googleapis.com/token",
+                }
+            ),
+        )
+        self.bruno = self.env["calendoc.google.connection"].create(
+            {
+                "practitioner_id": self.doctor2.id,
+                "auth_mode": "service_account",
+                "google_email": "bruno@cabinet.example",
+                "responsible_user_id": self.manager.id,
+            }
+        )
+
+    def test_service_account_acts_for_a_delegated_practitioner(self):
+        self.google.delegated.add("bruno@cabinet.example")
+        appointment = self.book(self.paris(self.monday(), 9), practitioner=self.doctor2)
+        self.bruno.action_connect()
+
+        self.assertEqual(self.bruno.state, "connected")
+        self.assertTrue(self.bruno.calendar_ids)
+        assertion = self.google.calls("POST", "/token")[-1][3]
+        self.assertEqual(
+            assertion["grant_type"], "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        )
+        self.assertFalse(self.bruno.sudo().refresh_token)
+        # his coming appointments were queued at connection and now reach Google
+        self.Push._process_queue()
+        self.assertTrue(self.google_copy(appointment))
+
+    def test_service_account_without_delegation_is_refused_clearly(self):
+        with self.assertRaisesRegex(UserError, "must connect again"):
+            self.bruno.action_connect()
+
+    def test_unreadable_service_account_key_is_a_clear_error(self):
+        self.env["ir.config_parameter"].set_param(
+            "calendoc_google.service_account_key", "not json"
+        )
+        with self.assertRaisesRegex(UserError, "JSON key"):
+            self.bruno.action_connect()

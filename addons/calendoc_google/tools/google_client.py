@@ -8,6 +8,7 @@ parameters, so that tests run this very code against a local server speaking
 Google's wire format. Tokens are never logged.
 """
 
+import base64
 import json
 import logging
 import re
@@ -16,6 +17,8 @@ import uuid
 from urllib.parse import quote, urlsplit
 
 import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 
 _logger = logging.getLogger(__name__)
 
@@ -49,6 +52,10 @@ class GoogleAuthError(GoogleError):
 
 class GoogleGoneError(GoogleError):
     """410 Gone: the sync token is stale, a full resync is needed."""
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def _parse_batch(response):
@@ -89,6 +96,8 @@ class GoogleCalendarClient:
     """One practitioner's access to Google Calendar.
 
     :param refresh_token: the OAuth 2.0 refresh token of the practitioner
+    :param service_account, subject: instead, the firm's service account key
+        (its JSON as a dict) and the practitioner's Workspace address
     :param access_token, expiry: a cached access token and its expiry (epoch
         seconds), reused while valid
     :param max_tries: attempts per request on 429/5xx/network errors
@@ -110,6 +119,8 @@ class GoogleCalendarClient:
         timeout=10,
         session=None,
         batch_url=None,
+        service_account=None,
+        subject=None,
     ):
         self.api_url = api_url.rstrip("/")
         # https://www.googleapis.com/calendar/v3 -> .../batch/calendar/v3
@@ -119,6 +130,10 @@ class GoogleCalendarClient:
         self.client_id = client_id
         self.client_secret = client_secret
         self.refresh_token = refresh_token
+        # {"client_email", "private_key", ...} of a Google Workspace service
+        # account with domain-wide delegation, acting as ``subject``
+        self.service_account = service_account
+        self.subject = subject
         self.access_token = access_token
         self.expiry = expiry or 0.0
         self.max_tries = max(1, max_tries)
@@ -163,7 +178,19 @@ class GoogleCalendarClient:
         raise GoogleError("token endpoint: no answer")  # pragma: no cover
 
     def refresh(self):
-        """Get a new access token from the refresh token."""
+        """Get a new access token: from the service account's signed assertion
+        (domain-wide delegation), or from the practitioner's refresh token."""
+        if self.service_account:
+            payload = self._token_request(
+                {
+                    "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                    "assertion": self._assertion(),
+                }
+            )
+            self.access_token = payload["access_token"]
+            self.expiry = time.time() + int(payload.get("expires_in", 3600))
+            self.token_refreshed = True
+            return self.access_token
         if not self.refresh_token:
             raise GoogleAuthError("no refresh token", None, "no_refresh_token")
         payload = self._token_request(
@@ -174,6 +201,36 @@ class GoogleCalendarClient:
         self.token_refreshed = True
         _logger.debug("Google access token refreshed")
         return self.access_token
+
+    def _assertion(self):
+        """The JWT a service account signs (RS256) to act as ``subject``."""
+        account = self.service_account
+        now = int(time.time())
+        header = {"alg": "RS256", "typ": "JWT"}
+        if account.get("private_key_id"):
+            header["kid"] = account["private_key_id"]
+        claims = {
+            "iss": account["client_email"],
+            "scope": SCOPE,
+            "aud": self.token_url,
+            "iat": now,
+            "exp": now + 3600,
+            "sub": self.subject,
+        }
+        signing_input = b".".join(
+            _b64(json.dumps(part, separators=(",", ":")).encode())
+            for part in (header, claims)
+        )
+        try:
+            key = serialization.load_pem_private_key(
+                account["private_key"].encode(), password=None
+            )
+            signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        except (ValueError, TypeError, KeyError) as exc:
+            raise GoogleAuthError(
+                "unreadable service account key", None, "invalid_key"
+            ) from exc
+        return (signing_input + b"." + _b64(signature)).decode()
 
     def exchange_code(self, code, redirect_uri):
         """Trade the consent's authorization code for tokens."""
