@@ -143,6 +143,15 @@ class CalendocGoogleConnection(models.Model):
         for connection in self:
             connection.pending_push_count = counts.get(connection, 0)
 
+    @api.constrains("target_calendar_id")
+    def _check_target_calendar(self):
+        for connection in self:
+            target = connection.target_calendar_id
+            if target and target.connection_id != connection:
+                raise ValidationError(
+                    self.env._("The target calendar must be one of this account's.")
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         connections = super().create(vals_list)
@@ -573,15 +582,6 @@ class CalendocGoogleConnection(models.Model):
                 list(connection_ids),
             )
         )
-
-    @api.constrains("target_calendar_id")
-    def _check_target_calendar(self):
-        for connection in self:
-            target = connection.target_calendar_id
-            if target and target.connection_id != connection:
-                raise ValidationError(
-                    self.env._("The target calendar must be one of this account's.")
-                )
 
     def _pull_window(self):
         params = self.env["ir.config_parameter"].sudo()

@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from psycopg2.errors import UniqueViolation
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -55,6 +55,23 @@ class TestConnection(GoogleCase):
         # read again: no duplicate rows
         self.connection.action_fetch_calendars()
         self.assertEqual(len(self.connection.calendar_ids), 2)
+
+    def test_target_calendar_must_be_one_of_the_practitioners(self):
+        other = self.env["calendoc.google.connection"].create(
+            {"practitioner_id": self.doctor2.id}
+        )
+        stranger = self.env["calendoc.google.calendar"].create(
+            {"connection_id": other.id, "google_calendar_id": "bruno@example.com"}
+        )
+        with self.assertRaises(ValidationError):
+            self.connection.target_calendar_id = stranger
+
+    def test_connect_needs_the_oauth_client(self):
+        params = self.env["ir.config_parameter"]
+        params.set_param("calendoc_google.client_id", False)
+        params.set_param("google_calendar_client_id", False)
+        with self.assertRaisesRegex(UserError, "OAuth client id"):
+            self.connection.action_connect()
 
     def test_sync_now_pulls_and_pushes(self):
         day = self.monday()
