@@ -183,7 +183,7 @@ def bench_event(args):
             [("appointment_type_ids", "!=", False)], limit=1
         )
         line = env["calendoc.practice.line"].create(
-            {"practice_id": practice.id, "number": "+33 2 99 99 99 01"}
+            {"practice_id": practice.id, "number": "+33 2 99 99 98 77"}
         )
         account = line.account_id
         users = env["res.users"].search(

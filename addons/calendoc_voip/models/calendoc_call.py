@@ -397,8 +397,7 @@ class CalendocCall(models.Model):
             )
             self.write({"state": "done", "outcome": "refused", "end_date": when})
             return {"action": "refuse", "call": self.id}
-        overflow_users = self._secretaries_to_ring(overflow=True)
-        secretaries = self._secretaries_to_ring()
+        secretaries, overflow_users = self._routing()
         endpoints = self.env["calendoc.sip.endpoint"].search(
             [("user_id", "in", secretaries.ids)]
         )
@@ -458,16 +457,18 @@ class CalendocCall(models.Model):
         return {"action": "none", "call": self.id}
 
     # --- routing and the popup -------------------------------------------------------
-    def _secretaries_to_ring(self, overflow=None):
+    def _secretaries_to_ring(self):
         """On-duty secretaries of the practice who may reach its calls now
-        (assignment or a current delegation with the 'calls' scope). With
-        ``overflow=True``, only those whose phone rings after the overflow delay
-        (no duty line of theirs rings at once)."""
+        (assignment or a current delegation with the 'calls' scope)."""
+        return self._routing()[0]
+
+    def _routing(self):
+        """(secretaries to ring, those of them whose phone rings only after the
+        overflow delay: no duty line of theirs rings at once)."""
         self.ensure_one()
         duties = self.env["calendoc.duty"]._on_duty(self.practice_id)
         users = duties.user_id.filtered("active")
-        if overflow:
-            users -= duties.filtered(lambda duty: not duty.overflow).user_id
+        at_once = duties.filtered(lambda duty: not duty.overflow).user_id
         allowed = self.env["res.users"]
         for user in users:
             # sudo: read the account as the system, but the scope search reads
@@ -484,7 +485,7 @@ class CalendocCall(models.Model):
                 )
             ):
                 allowed |= user
-        return allowed
+        return allowed, allowed - at_once
 
     def _overflow_delay(self):
         # sudo: a system parameter the bridge's routing reads
@@ -512,9 +513,11 @@ class CalendocCall(models.Model):
         now = fields.Datetime.now()
         slots = []
         engine = self.env["calendoc.slot.engine"]
-        for apt_type in practice.appointment_type_ids[:3]:
+        # the first appointment types only: the card must be out within the
+        # first ring; the slot finder behind "Book" shows the rest
+        for apt_type in practice.appointment_type_ids[:2]:
             for slot in engine._find_slots(
-                apt_type, now, now + timedelta(days=14), limit=3
+                apt_type, now, now + timedelta(days=7), limit=3
             ):
                 slots.append(
                     {
@@ -543,7 +546,11 @@ class CalendocCall(models.Model):
                 "questions_to_ask": practice.questions_to_ask or "",
                 "urgent_policy": practice.urgent_policy or "",
                 "instructions": str(practice.instructions or ""),
-                "practitioners": practice.practitioner_ids.mapped("name"),
+                "practitioners": self.env["calendoc.practitioner"]
+                .search_fetch(
+                    [("schedule_ids.practice_id", "=", practice.id)], ["name"]
+                )
+                .mapped("name"),
                 "next_slots": slots,
             },
             "requesters": [
