@@ -1,5 +1,6 @@
 import csv
 import io
+import json
 from collections import defaultdict
 from datetime import datetime, time
 
@@ -8,6 +9,26 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+# One statement line in HTML, for PostgreSQL's format() (a bound parameter:
+# odoo.tools.SQL does not allow a literal % in the code).
+ROW_HTML = (
+    "<tr><td>%s</td><td>%s</td><td>%s</td><td class='text-end'>%s</td>"
+    "<td class='text-end'>%s</td><td>%s</td><td>%s</td></tr>"
+)
+
+
+def _sql_escape(expression):
+    """SQL escaping ``expression`` (text) for HTML, as markupsafe does."""
+    for char, entity in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&#34;"),
+        ("'", "&#39;"),
+    ):
+        expression = SQL("replace(%s, %s, %s)", expression, char, entity)
+    return expression
 
 
 class CalendocStatementWizard(models.TransientModel):
@@ -25,18 +46,27 @@ class CalendocStatementWizard(models.TransientModel):
         default=lambda self: fields.Date.context_today(self).replace(day=1),
     )
     date_to = fields.Date(required=True, default=fields.Date.context_today)
-    move_ids = fields.Many2many("calendoc.credit.move", compute="_compute_moves")
-    move_count = fields.Integer(string="Moves", compute="_compute_moves")
-    appointment_balance = fields.Integer(compute="_compute_moves")
-    sms_balance = fields.Integer(string="SMS balance", compute="_compute_moves")
-    combined_balance = fields.Integer(compute="_compute_moves")
-    valid_until = fields.Date(compute="_compute_moves")
+    move_ids = fields.Many2many("calendoc.credit.move", compute="_compute_move_ids")
+    move_count = fields.Integer(string="Moves", compute="_compute_summary")
+    appointment_balance = fields.Integer(compute="_compute_summary")
+    sms_balance = fields.Integer(string="SMS balance", compute="_compute_summary")
+    combined_balance = fields.Integer(compute="_compute_summary")
+    valid_until = fields.Date(compute="_compute_summary")
 
     @api.depends("account_id", "date_from", "date_to")
-    def _compute_moves(self):
+    def _compute_move_ids(self):
         for wizard in self:
             wizard.move_ids = wizard._moves()
-            wizard.move_count = len(wizard.move_ids)
+
+    @api.depends("account_id", "date_from", "date_to")
+    def _compute_summary(self):
+        """What the dialog shows: a count, not the moves (a big account has
+        100,000 of them in a month)."""
+        Move = self.env["calendoc.credit.move"]
+        for wizard in self:
+            wizard.move_count = (
+                Move.search_count(wizard._moves_domain()) if wizard.account_id else 0
+            )
             balances = (
                 wizard.account_id._calendoc_balances() if wizard.account_id else {}
             )
@@ -49,30 +79,56 @@ class CalendocStatementWizard(models.TransientModel):
                 else False
             )
 
+    def _period(self):
+        """The period as naive UTC datetimes [start, end)."""
+        return (
+            datetime.combine(self.date_from, time.min),
+            datetime.combine(self.date_to + relativedelta(days=1), time.min),
+        )
+
+    def _moves_domain(self):
+        start, end = self._period()
+        return [
+            ("account_id", "=", self.account_id.id),
+            ("date", ">=", start),
+            ("date", "<", end),
+        ]
+
     def _moves(self):
         self.ensure_one()
         if not self.account_id:
             return self.env["calendoc.credit.move"]
         return self.env["calendoc.credit.move"].search(
-            [
-                ("account_id", "=", self.account_id.id),
-                ("date", ">=", datetime.combine(self.date_from, time.min)),
-                (
-                    "date",
-                    "<",
-                    datetime.combine(self.date_to + relativedelta(days=1), time.min),
-                ),
-            ],
-            order="date, id",
+            self._moves_domain(), order="date, id"
         )
 
+    def _moves_query(self):
+        """The period's moves as a subquery (record rules applied), so that the
+        statement's queries never carry 100,000 ids."""
+        Move = self.env["calendoc.credit.move"]
+        Move.flush_model()
+        self.env["calendoc.pack"].flush_model(["name"])
+        return Move._search(self._moves_domain()).subselect()
+
     def _totals(self):
-        """Credits in and out per kind over the period."""
+        """Credits in and out per kind over the period (one aggregate query)."""
+        self.ensure_one()
         totals = defaultdict(lambda: {"in": 0, "out": 0})
-        for move in self.move_ids:
-            totals[move.kind]["in" if move.quantity > 0 else "out"] += abs(
-                move.quantity
+        if not self.account_id:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT kind, quantity > 0, SUM(quantity)
+                  FROM calendoc_credit_move
+                 WHERE id IN %s
+                 GROUP BY 1, 2
+                """,
+                self._moves_query(),
             )
+        )
+        for kind, positive, quantity in self.env.cr.fetchall():
+            totals[kind]["in" if positive else "out"] += abs(quantity)
         return dict(totals)
 
     def action_view(self):
@@ -80,7 +136,7 @@ class CalendocStatementWizard(models.TransientModel):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "calendoc_packs.calendoc_credit_move_action"
         )
-        action["domain"] = [("id", "in", self._moves().ids)]
+        action["domain"] = self._moves_domain()
         return action
 
     def action_pdf(self):
@@ -110,84 +166,114 @@ class CalendocStatementWizard(models.TransientModel):
     def _csv_filename(self):
         return f"releve-{self.account_id.calendoc_permanence_code or self.account_id.id}-{self.date_from}-{self.date_to}.csv"
 
+    ROW_KEYS = (
+        "date",
+        "type",
+        "kind",
+        "quantity",
+        "balance_after",
+        "description",
+        "sms",
+        "pack",
+    )
+
     def _rows(self):
-        """The statement's lines as display values, read in one query: a
-        100,000-move account must not go through the ORM row by row."""
+        """The statement's lines as dicts of display values (``ROW_KEYS``)."""
+        return [
+            dict(zip(self.ROW_KEYS, row, strict=True)) for row in self._row_tuples()
+        ]
+
+    def _row_tuples(self):
+        """The statement's lines as tuples of display values in ``ROW_KEYS``
+        order, read in one query: a 100,000-move account must not go through
+        the ORM row by row."""
         self.ensure_one()
-        self.env["calendoc.credit.move"].flush_model()
+        if not self.account_id:
+            return []
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM %s ORDER BY m.date, m.id",
+                SQL(", ").join(self._row_columns()),
+                self._row_source(),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _row_columns(self, html=False):
+        """The SQL expressions of the columns of ``ROW_KEYS`` (labels of the
+        selections in the user's language, HTML-escaped if ``html``)."""
+        Move = self.env["calendoc.credit.move"]
         labels = {
-            name: dict(
-                self.env["calendoc.credit.move"]
-                ._fields[name]
-                ._description_selection(self.env)
+            name: json.dumps(
+                {
+                    value: str(escape(label)) if html else label
+                    for value, label in Move._fields[name]._description_selection(
+                        self.env
+                    )
+                }
             )
             for name in ("move_type", "kind")
         }
-        moves = self._moves()
+        return [
+            SQL("to_char(m.date, 'YYYY-MM-DD HH24:MI')"),
+            SQL("%s::jsonb ->> m.move_type", labels["move_type"]),
+            SQL("%s::jsonb ->> m.kind", labels["kind"]),
+            SQL("m.quantity"),
+            SQL("m.balance_after"),
+            SQL("COALESCE(m.description, '')"),
+            SQL(
+                "CASE WHEN m.sms_segments > 0 THEN m.sms_segments || ' × ' "
+                "|| COALESCE(m.sms_country_code, '') ELSE '' END"
+            ),
+            SQL("COALESCE(p.name, '')"),
+        ]
+
+    def _row_source(self):
+        return SQL(
+            "calendoc_credit_move m LEFT JOIN calendoc_pack p ON p.id = m.pack_id "
+            "WHERE m.id IN %s",
+            self._moves_query(),
+        )
+
+    def _rows_html(self):
+        """The table rows of the statement as one piece of HTML for the QWeb
+        report, built and escaped by PostgreSQL: QWeb costs about 60 µs per
+        row and field (6.6 s for 100,000 moves), Python escaping 5 µs a row."""
+        self.ensure_one()
+        if not self.account_id:
+            return Markup()
+        date, move_type, kind, quantity, balance, description, sms, _pack = (
+            self._row_columns(html=True)
+        )
         self.env.cr.execute(
             SQL(
                 """
-                SELECT to_char(m.date, 'YYYY-MM-DD HH24:MI'), m.move_type, m.kind,
-                       m.quantity, m.balance_after, COALESCE(m.description, ''),
-                       m.sms_segments, COALESCE(m.sms_country_code, ''),
-                       COALESCE(p.name, '')
-                  FROM calendoc_credit_move m
-                  LEFT JOIN calendoc_pack p ON p.id = m.pack_id
-                 WHERE m.id = ANY(%s)
-                 ORDER BY m.date, m.id
+                SELECT string_agg(
+                    format(%s, %s, %s, %s, %s, COALESCE(%s::text, ''), %s, %s),
+                    chr(10) ORDER BY m.date, m.id)
+                  FROM %s
                 """,
-                moves.ids,
-            )
-        )
-        return [
-            {
-                "date": date,
-                "type": labels["move_type"][move_type],
-                "kind": labels["kind"][kind],
-                "quantity": quantity,
-                "balance_after": balance_after,
-                "description": description,
-                "sms": f"{segments} × {country}" if segments else "",
-                "pack": pack,
-            }
-            for (
+                ROW_HTML,
                 date,
                 move_type,
                 kind,
                 quantity,
-                balance_after,
-                description,
-                segments,
-                country,
-                pack,
-            ) in self.env.cr.fetchall()
-        ]
-
-    def _rows_html(self):
-        """The table rows of the statement as one piece of HTML, for the QWeb
-        report: QWeb costs about 60 µs per row and field (6.6 s for 100,000
-        moves), a format string 2 µs. Every value is escaped."""
-        line = Markup(
-            "<tr><td>%s</td><td>%s</td><td>%s</td><td class='text-end'>%s</td>"
-            "<td class='text-end'>%s</td><td>%s</td><td>%s</td></tr>"
-        )
-        return Markup("\n").join(
-            line
-            % (
-                escape(row["date"]),
-                escape(row["type"]),
-                escape(row["kind"]),
-                row["quantity"],
-                row["balance_after"] if row["balance_after"] is not None else "",
-                escape(row["description"]),
-                escape(row["sms"]),
+                balance,
+                _sql_escape(description),
+                _sql_escape(sms),
+                self._row_source(),
             )
-            for row in self._rows()
         )
+        # every text was escaped: labels in Python, the rest by _sql_escape
+        return Markup(self.env.cr.fetchone()[0] or "")
 
     def _csv_content(self):
+        """The statement as CSV (UTF-8 with BOM, semicolons): the header from
+        Python, the rows written by PostgreSQL's COPY (100,000 rows in a
+        fraction of a second, where Python's csv module needs seconds)."""
+        self.ensure_one()
         buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
         writer.writerow(
             [
                 self.env._("Date"),
@@ -200,17 +286,19 @@ class CalendocStatementWizard(models.TransientModel):
                 self.env._("Pack"),
             ]
         )
-        for row in self._rows():
-            writer.writerow(
-                [
-                    row["date"],
-                    row["type"],
-                    row["kind"],
-                    row["quantity"],
-                    row["balance_after"],
-                    row["description"],
-                    row["sms"],
-                    row["pack"],
-                ]
+        content = io.BytesIO()
+        content.write(buffer.getvalue().encode("utf-8-sig"))
+        if self.account_id:
+            query = SQL(
+                "SELECT %s FROM %s ORDER BY m.date, m.id",
+                SQL(", ").join(self._row_columns()),
+                self._row_source(),
             )
-        return buffer.getvalue().encode("utf-8-sig")
+            # COPY takes no bound parameters: psycopg2 quotes them in (mogrify).
+            select = self.env.cr.mogrify(query.code, query.params).decode()
+            self.env.cr.copy_expert(
+                "COPY (%s) TO STDOUT WITH (FORMAT csv, DELIMITER ';', "
+                "ENCODING 'UTF8')" % select,
+                content,
+            )
+        return content.getvalue()
