@@ -30,14 +30,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ADDON = os.path.join(HERE, "..", "addons", "calendoc_voip")
 sys.path.insert(0, os.path.join(ADDON, "tests"))
-from sip_harness import SCENARIOS, free_port  # noqa: E402
+from sip_harness import SCENARIOS, Relay, free_port  # noqa: E402
 
 REFUSED = {"calendoc_bench", "calendoc_test", "calendoc_demo", "calendoc_dev"}
 SECRET = "bench-voip-secret-" + os.urandom(8).hex()
@@ -159,50 +158,6 @@ def count(db, since):
         )
         duplicates = cr.fetchone()[0]
         return calls, events, duplicates
-
-
-class Relay(threading.Thread):
-    """A TCP relay to Odoo that can refuse every connection for a while."""
-
-    def __init__(self, target_port):
-        super().__init__(daemon=True)
-        self.target_port = target_port
-        self.cut = False
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.refused = 0
-
-    def run(self):
-        while True:
-            client, _addr = self.server.accept()
-            if self.cut:
-                self.refused += 1
-                client.close()
-                continue
-            threading.Thread(target=self.pipe, args=(client,), daemon=True).start()
-
-    def pipe(self, client):
-        try:
-            upstream = socket.create_connection(("127.0.0.1", self.target_port), 10)
-        except OSError:
-            client.close()
-            return
-
-        def copy(src, dst):
-            try:
-                while data := src.recv(65536):
-                    dst.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for sock in (src, dst):
-                    try:
-                        sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-
-        threading.Thread(target=copy, args=(upstream, client), daemon=True).start()
-        copy(client, upstream)
 
 
 def odoo_bin():

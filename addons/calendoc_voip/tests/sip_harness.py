@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -22,6 +23,57 @@ def free_port(kind=socket.SOCK_DGRAM):
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class Relay(threading.Thread):
+    """A TCP relay to Odoo that can refuse every connection for a while."""
+
+    def __init__(self, target_port):
+        super().__init__(daemon=True)
+        self.target_port = target_port
+        self.cut = False
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.refused = 0
+
+    def close(self):
+        self.closed = True
+        self.server.close()
+
+    def run(self):
+        while not getattr(self, "closed", False):
+            try:
+                client, _addr = self.server.accept()
+            except OSError:
+                return
+            if self.cut:
+                self.refused += 1
+                client.close()
+                continue
+            threading.Thread(target=self.pipe, args=(client,), daemon=True).start()
+
+    def pipe(self, client):
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target_port), 10)
+        except OSError:
+            client.close()
+            return
+
+        def copy(src, dst):
+            try:
+                while data := src.recv(65536):
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for sock in (src, dst):
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=copy, args=(upstream, client), daemon=True).start()
+        copy(client, upstream)
 
 
 class BridgeProcess:

@@ -7,7 +7,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import SECRET, VoipCase
-from .sip_harness import BridgeProcess, Sipp, free_port
+from .sip_harness import BridgeProcess, Relay, Sipp, free_port
 
 LINE = "+33241112233"
 
@@ -128,6 +128,36 @@ class TestSipBridge(VoipCase, HttpCase):
         self.assert_sipp_ok(trunk)
         call = self.wait_for_call([("called_number", "=", LINE)])
         self.assertEqual(call.outcome, "missed")
+
+    def test_a_call_while_odoo_is_unreachable_is_refused_then_recorded(self):
+        relay = Relay(int(self.base_url().rsplit(":", 1)[1]))
+        relay.start()
+        self.addCleanup(relay.close)
+        trunk_port = free_port()
+        bridge = BridgeProcess(f"http://127.0.0.1:{relay.port}", SECRET, trunk_port)
+        self.addCleanup(bridge.cleanup)
+        bridge.start()
+        relay.cut = True
+        trunk = self.sipp(
+            "trunk_refused.xml",
+            trunk_port,
+            f"127.0.0.1:{bridge.sip_port}",
+            caller="0612345678",
+            called=LINE,
+            status=503,
+        )
+        self.assertEqual(trunk.wait(), 0, trunk.errors() + bridge.log())
+        with self.registry.test_lock:
+            self.assertFalse(
+                self.env["calendoc.call"].search([("called_number", "=", LINE)])
+            )
+        relay.cut = False
+        call = self.wait_for_call([("called_number", "=", LINE)])
+        self.assertEqual(call.outcome, "missed")
+        self.assertEqual(call.requester_id, self.requester)
+        self.assertTrue(call.ring_date)
+        self.assertEqual(call.event_ids.mapped("kind"), ["ended"])
+        self.assertGreater(bridge.health()["retries"], 0)
 
     def test_a_bridge_crash_mid_call_is_reconciled_at_restart(self):
         phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
