@@ -45,19 +45,22 @@ class CalendocWallet(models.Model):
         PostgreSQL refuse such a stale transaction (serialization failure), which
         Odoo retries from the start with a fresh view: no overspend, no double
         charge."""
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO calendoc_wallet (account_id, create_uid, create_date,
-                                             write_uid, write_date)
-                VALUES (%(account)s, %(uid)s, now() at time zone 'UTC',
-                        %(uid)s, now() at time zone 'UTC')
-                ON CONFLICT (account_id) DO UPDATE
-                   SET write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-                RETURNING id
-                """,
-                account=account.id,
-                uid=self.env.uid,
-            )
-        )
+        self.env.cr.execute(self._lock_sql(account))
         return self.browse(self.env.cr.fetchone()[0])
+
+    def _lock_sql(self, account):
+        """The statement that creates or updates the wallet row of ``account``
+        (locking it until the end of the transaction), returning its id."""
+        return SQL(
+            """
+            INSERT INTO calendoc_wallet (account_id, create_uid, create_date,
+                                         write_uid, write_date)
+            VALUES (%(account)s, %(uid)s, now() at time zone 'UTC',
+                    %(uid)s, now() at time zone 'UTC')
+            ON CONFLICT (account_id) DO UPDATE
+               SET write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+            RETURNING id
+            """,
+            account=account.id,
+            uid=self.env.uid,
+        )

@@ -31,10 +31,14 @@ class ResPartner(models.Model):
         nothing and returns the first charge. Credits are taken from the packs
         that expire first, the kind's own credits before combined ones.
 
-        Three statements whatever the history of the account: lock the wallet,
-        read the replay and the valid packs with their balances (the running
-        balance of each pack's latest move of a kind, one index probe each),
-        append the moves. The ORM is left out of the hot path (no per-charge
+        Two statements whatever the history of the account: lock the wallet
+        and read the replay and the valid packs with their balances (the
+        running balance of each pack's latest move of a kind, one index probe
+        each), then append the moves. Locking and reading in one statement is
+        safe in Odoo's REPEATABLE READ transactions: a charge that waited for
+        the lock of a concurrent one fails to update the wallet (serialization
+        failure, retried by Odoo from the start), so it never acts on a stale
+        balance. Under READ COMMITTED the read is repeated after the lock. The ORM is left out of the hot path (no per-charge
         record creation machinery); it is used again when a low-credit alert is
         due, for the free Standard service, and for moves of models extended
         with fields this insert does not know (see ``_calendoc_fast_insert``).
@@ -57,8 +61,8 @@ class ResPartner(models.Model):
             )
         for model in ("calendoc.pack", "calendoc.credit.move", "calendoc.offer"):
             self.env[model].flush_model()
-        self.env["calendoc.wallet"].sudo()._lock_for_account(account)
-        replay, packs = account._calendoc_charge_state(key)
+        lock = self.env["calendoc.wallet"].sudo()._lock_sql(account)
+        replay, packs = account._calendoc_charge_state(key, lock)
         if replay:
             return Move.browse(replay)
 
@@ -103,17 +107,16 @@ class ResPartner(models.Model):
         account._calendoc_check_low_credits_after(packs)
         return moves
 
-    def _calendoc_charge_state(self, key):
-        """What a charge needs, in one query: the move already recorded under
-        ``key`` (a replay) and the account's valid packs, soonest to expire
-        first, each with its balance per kind and what the low-credit alert
-        needs. Call it with the wallet locked."""
+    def _calendoc_charge_state(self, key, lock):
+        """What a charge needs, in one query that also runs ``lock`` (the
+        wallet's locking statement): the move already recorded under ``key``
+        (a replay) and the account's valid packs, soonest to expire first,
+        each with its balance per kind and what the low-credit alert needs."""
         # "today" as everywhere in Odoo: the Python clock in the user's time
         # zone (not PostgreSQL's now(): they differ under a frozen test clock).
         today = fields.Date.context_today(self)
-        self.env.cr.execute(
-            SQL(
-                """
+        state = SQL(
+            """
                 SELECT (SELECT id FROM calendoc_credit_move WHERE key = %(key)s
                          LIMIT 1),
                        p.id, p.low_alert_sent,
@@ -123,7 +126,8 @@ class ResPartner(models.Model):
                        k.kind,
                        (SELECT m.balance_after FROM calendoc_credit_move m
                          WHERE m.pack_id = p.id AND m.kind = k.kind
-                         ORDER BY m.id DESC LIMIT 1)
+                         ORDER BY m.id DESC LIMIT 1),
+                       p.date_end
                   FROM (SELECT 1) AS one
                   LEFT JOIN calendoc_pack p
                     ON p.account_id = %(account)s
@@ -132,16 +136,30 @@ class ResPartner(models.Model):
                   LEFT JOIN (VALUES ('appointment'), ('sms'), ('combined')) AS k(kind)
                     ON p.id IS NOT NULL
                  ORDER BY p.date_end, p.id
-                """,
-                key=key,
-                account=self.id,
-                today=today,
+            """,
+            key=key,
+            account=self.id,
+            today=today,
+        )
+        self.env.cr.execute(
+            SQL(
+                "WITH wallet AS (%s) SELECT current_setting('transaction_isolation'), "
+                "state.* FROM (%s) AS state",
+                lock,
+                state,
             )
         )
+        rows = self.env.cr.fetchall()
+        if rows[0][0] == "read committed":
+            # the statement's snapshot predates the lock: read again
+            self.env.cr.execute(state)
+            rows = self.env.cr.fetchall()
+        else:
+            rows = [row[1:] for row in rows]
         replay, packs = None, {}
-        for row in self.env.cr.fetchall():
+        for row in rows:
             replay = row[0]
-            pack_id, alert_sent, granted, threshold, kind, balance = row[1:]
+            pack_id, alert_sent, granted, threshold, kind, balance, date_end = row[1:]
             if pack_id is None:
                 continue
             pack = packs.setdefault(
@@ -152,11 +170,12 @@ class ResPartner(models.Model):
                     "granted": granted,
                     "threshold": threshold,
                     "balances": {},
+                    "date_end": date_end,
                 },
             )
             if balance is not None:
                 pack["balances"][kind] = balance
-        return replay, list(packs.values())
+        return replay, sorted(packs.values(), key=lambda p: (p["date_end"], p["id"]))
 
     def _calendoc_check_low_credits_after(self, packs):
         """The low-credit alert from the balances a charge just computed: the

@@ -135,3 +135,61 @@ class TestConsumptionRace(BaseCase):
         self.assertGreaterEqual(lowest, 0)
         # Replays of shared keys succeed without charging; the rest are refused.
         self.assertEqual(results["charged"] + results["refused"], THREADS * PER_THREAD)
+
+    def test_read_committed_transactions_never_overspend_either(self):
+        """Odoo runs REPEATABLE READ; code that runs a charge in a READ
+        COMMITTED transaction (a script, an integrator's worker) must not
+        overspend: the charge then reads the balances again after the lock."""
+        threads_count, per_thread = 6, 200  # 1,200 charges for 1,000 credits
+        barrier = threading.Barrier(threads_count)
+        results = {"charged": 0, "refused": 0, "errors": []}
+        lock = threading.Lock()
+
+        def consume(thread):
+            barrier.wait(timeout=60)
+            for i in range(per_thread):
+                try:
+                    with self.db.cursor() as cr:
+                        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        env["res.partner"].browse(
+                            self.account_id
+                        )._calendoc_consume_credits(
+                            "appointment", 1, f"rc:{thread}:{i}", None
+                        )
+                    with lock:
+                        results["charged"] += 1
+                except UserError:
+                    with lock:
+                        results["refused"] += 1
+                except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                    with lock:
+                        results["errors"].append(repr(exc))
+
+        threads = [
+            threading.Thread(target=consume, args=(t,)) for t in range(threads_count)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+
+        # READ COMMITTED waits for the lock instead of failing: no retry needed
+        self.assertEqual(results["errors"], [])
+        self.assertEqual(results["charged"], CREDITS)
+        self.assertEqual(results["refused"], threads_count * per_thread - CREDITS)
+        with self.db.cursor() as cr:
+            cr.execute(
+                """
+                SELECT COALESCE(sum(quantity), 0), min(balance_after),
+                       count(DISTINCT balance_after)
+                  FROM calendoc_credit_move
+                 WHERE account_id = %s AND move_type = 'consumption'
+                """,
+                (self.account_id,),
+            )
+            consumed, lowest, distinct_balances = cr.fetchone()
+        self.assertEqual(consumed, -CREDITS)
+        self.assertGreaterEqual(lowest, 0)
+        # each charge saw the one before it: running balances 999 down to 0
+        self.assertEqual(distinct_balances, CREDITS)
