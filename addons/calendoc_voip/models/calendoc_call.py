@@ -469,23 +469,24 @@ class CalendocCall(models.Model):
         duties = self.env["calendoc.duty"]._on_duty(self.practice_id)
         users = duties.user_id.filtered("active")
         at_once = duties.filtered(lambda duty: not duty.overflow).user_id
-        allowed = self.env["res.users"]
-        for user in users:
-            # sudo: read the account as the system, but the scope search reads
-            # the uid of with_user(): the rights of that secretary
-            if (
-                self.env["res.partner"]
-                .with_user(user)
-                .sudo()
-                .search_count(
-                    [
-                        ("id", "=", self.account_id.id),
-                        ("calendoc_access_scope", "like", ",calls,"),
-                    ]
-                )
-            ):
-                allowed |= user
+        allowed = users.filtered(lambda user: self._user_has_scope(user, "calls"))
         return allowed, allowed - at_once
+
+    def _user_has_scope(self, user, scope):
+        """Whether ``user`` may reach ``scope`` of this call's account now."""
+        # sudo: read the account as the system, but the scope search reads the
+        # uid of with_user(): the rights of that secretary
+        return bool(
+            self.env["res.partner"]
+            .with_user(user)
+            .sudo()
+            .search_count(
+                [
+                    ("id", "=", self.account_id.id),
+                    ("calendoc_access_scope", "like", f",{scope},"),
+                ]
+            )
+        )
 
     def _overflow_delay(self):
         # sudo: a system parameter the bridge's routing reads
@@ -501,9 +502,17 @@ class CalendocCall(models.Model):
 
     def _notify_secretaries(self, secretaries):
         payload = self._popup_payload()
-        for partner in secretaries.partner_id:
+        # who reaches the calls but not the requesters (a delegation of calls
+        # only) sees the number, not who calls nor his appointments
+        restricted = dict(payload, requesters=[], restricted=True)
+        for user in secretaries:
+            allowed = self._user_has_scope(user, "requesters") and (
+                self._user_has_scope(user, "agenda_read")
+            )
             self.env["bus.bus"]._sendone(
-                partner, "calendoc_voip/incoming_call", payload
+                user.partner_id,
+                "calendoc_voip/incoming_call",
+                payload if allowed else restricted,
             )
 
     def _popup_payload(self):

@@ -52,6 +52,41 @@ class TestCallAccess(VoipCase):
         delegation.date_end = now - timedelta(seconds=1)
         self.assertEqual(self.visible(delegate), set())
 
+    def test_a_delegate_of_calls_only_gets_the_popup_without_the_caller(self):
+        delegate = new_test_user(
+            self.env,
+            "voip_calls_only",
+            groups="calendoc_agenda.group_calendoc_secretary",
+        )
+        self.env["calendoc.delegation"].create(
+            {
+                "grantor_account_id": self.account.id,
+                "grantee_user_id": delegate.id,
+                "scope_calls": True,
+                "reason": "Débordement",
+            }
+        )
+        self.env["calendoc.duty"].create(
+            {
+                "user_id": delegate.id,
+                "practice_ids": [(6, 0, self.practice.ids)],
+                "days": "all",
+                "hour_from": 0,
+                "hour_to": 24,
+            }
+        )
+        self.env["calendoc.call"]._ingest_event(self.event("ringing", "acc-3"))
+        popups = dict(self.bus_messages("calendoc_voip/incoming_call"))
+        full, reduced = (
+            popups[self.secretary.partner_id.id],
+            popups[delegate.partner_id.id],
+        )
+        self.assertEqual(full["requesters"][0]["name"], "DUPONT Jeanne")
+        self.assertNotIn("restricted", full)
+        self.assertEqual(reduced["requesters"], [])
+        self.assertTrue(reduced["restricted"])
+        self.assertEqual(reduced["practice"]["name"], "Cabinet Test")
+
     def test_a_delegation_without_calls_opens_none(self):
         delegate = new_test_user(
             self.env,

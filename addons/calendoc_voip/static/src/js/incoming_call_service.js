@@ -43,12 +43,16 @@ export const incomingCallService = {
                     })
                 );
             }
-            const buttons = [
+            // restricted: a delegation of calls only, no right on requesters
+            const buttons = payload.restricted ? [] : [
                 caller
                     ? { name: _t("Book"), primary: true, onClick: () => run("action_book", payload.call) }
                     : { name: _t("New requester"), primary: true, onClick: () => run("action_new_requester", payload.call) },
-                { name: _t("Message to the practice"), onClick: () => run("action_message_practice", payload.call) },
             ];
+            buttons.push({
+                name: _t("Message to the practice"),
+                onClick: () => run("action_message_practice", payload.call),
+            });
             const close = notification.add(lines.join(" · "), {
                 title,
                 sticky: true,
