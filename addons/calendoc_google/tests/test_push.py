@@ -14,8 +14,11 @@ class TestPush(GoogleCase):
         appointment = self.book(self.paris(day, 9))
         push = self.Push.search([("event_ref", "=", appointment.id)])
         self.assertEqual((push.operation, push.state), ("insert", "pending"))
-        # nothing reached Google inside the booking's transaction
+        # nothing reached Google inside the booking's transaction: the push cron
+        # is triggered, to run once the booking is committed
         self.assertFalse(self.google.calls("POST", "/events"))
+        cron = self.env.ref("calendoc_google.ir_cron_google_push")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
 
         stats = self.Push._process_queue()
 
