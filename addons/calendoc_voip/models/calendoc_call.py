@@ -1,3 +1,5 @@
+import base64
+import binascii
 import json
 import logging
 import urllib.error
@@ -17,7 +19,9 @@ from .res_config_settings import PARAM_BRIDGE_URL, PARAM_SECRET
 
 _logger = logging.getLogger(__name__)
 
-EVENTS = ("ringing", "answered", "ended")
+EVENTS = ("ringing", "answered", "ended", "recorded")
+# Largest recording accepted in one event (base64 in JSON).
+MAX_RECORDING_BYTES = 20 * 1024 * 1024
 # How long the secretaries' phones ring before the caller is told nobody answers.
 RING_TIMEOUT = 30
 BRIDGE_TIMEOUT = 5
@@ -120,6 +124,9 @@ class CalendocCall(models.Model):
         ondelete="set null",
     )
     event_ids = fields.One2many("calendoc.call.event", "call_id", string="Events")
+    recording_id = fields.Many2one(
+        "ir.attachment", string="Recording", readonly=True, ondelete="set null"
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
@@ -306,12 +313,15 @@ class CalendocCall(models.Model):
             if direction == "out":
                 raise VoipEventError(404, f"unknown outgoing call {call_key}")
             call = self._create_incoming(call_key, payload)
-        elif call.state == "done" and event != "ended":
+        elif call.state == "done" and event in ("ringing", "answered"):
             # a late 'ringing'/'answered' (bridge retry) after the end: keep the end
             response = {"action": "none", "call": call.id}
             call._store_event(event, when, payload, response)
             return response
         response = getattr(call, f"_on_{event}")(when, payload)
+        if event == "recorded":
+            # the audio lives in the attachment, not twice in the event log
+            payload = {k: v for k, v in payload.items() if k != "recording"}
         call._store_event(event, when, payload, response)
         return response
 
@@ -404,10 +414,16 @@ class CalendocCall(models.Model):
         if secretaries:
             self._notify_secretaries(secretaries)
         overflow = self._overflow_delay()
+        account = self.account_id
         return {
             "action": "ring",
             "call": self.id,
             "practice": self.practice_id.name,
+            # for a PBX that records: only with the account's consent, after
+            # the announcement
+            "record": account.calendoc_call_recording,
+            "announcement": account.calendoc_call_recording
+            and (account.calendoc_recording_announcement or ""),
             "ring_timeout": RING_TIMEOUT + (overflow if overflow_users else 0),
             "targets": [
                 {
@@ -434,6 +450,34 @@ class CalendocCall(models.Model):
             self.env["bus.bus"]._sendone(
                 partner, "calendoc_voip/call_taken", {"call": self.id}
             )
+        return {"action": "none", "call": self.id}
+
+    def _on_recorded(self, when, payload):
+        if not self.account_id.calendoc_call_recording:
+            raise VoipEventError(
+                403, f"recording is not allowed for the account of {self.sip_call_id}"
+            )
+        data = payload.get("recording")
+        if not isinstance(data, str) or not data:
+            raise VoipEventError(400, "recording (base64) is missing")
+        if len(data) > MAX_RECORDING_BYTES * 4 // 3 + 4:
+            raise VoipEventError(413, "recording too large")
+        try:
+            base64.b64decode(data, validate=True)
+        except (ValueError, binascii.Error) as error:
+            raise VoipEventError(400, "recording is not base64") from error
+        mimetype = payload.get("mimetype") or "audio/wav"
+        if mimetype not in ("audio/wav", "audio/x-wav", "audio/mpeg", "audio/ogg"):
+            raise VoipEventError(400, f"unsupported recording type {mimetype!r}")
+        self.recording_id = self.env["ir.attachment"].create(
+            {
+                "name": f"{self.sip_call_id}.{mimetype.rsplit('/', 1)[-1]}",
+                "datas": data,
+                "mimetype": mimetype,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
         return {"action": "none", "call": self.id}
 
     def _on_ended(self, when, payload):

@@ -15,7 +15,12 @@ class CalendocCallEvent(models.Model):
     account_id = fields.Many2one(related="call_id.account_id", store=True)
     sip_call_id = fields.Char(required=True)
     kind = fields.Selection(
-        [("ringing", "Ringing"), ("answered", "Answered"), ("ended", "Ended")],
+        [
+            ("ringing", "Ringing"),
+            ("answered", "Answered"),
+            ("ended", "Ended"),
+            ("recorded", "Recorded"),
+        ],
         required=True,
     )
     event_date = fields.Datetime(required=True)

@@ -7,6 +7,18 @@ from odoo.exceptions import UserError
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    calendoc_call_recording = fields.Boolean(
+        string="Record calls",
+        help="The client account allows its calls to be recorded. The caller "
+        "hears the consent announcement first; the PBX attaches the recording "
+        "to the call.",
+    )
+    calendoc_recording_announcement = fields.Text(
+        string="Consent announcement",
+        translate=True,
+        help="What the caller hears before a recorded call.",
+    )
+
     def _calendoc_call_card(self, now):
         """The caller as the popup shows him: name and his appointments."""
         self.ensure_one()

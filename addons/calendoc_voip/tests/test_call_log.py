@@ -1,5 +1,7 @@
+import base64
 import time
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..models.calendoc_call import VoipEventError
@@ -118,6 +120,49 @@ class TestCallLog(VoipCase):
         delays = {t["extension"]: t["delay"] for t in answer["targets"]}
         self.assertEqual(delays, {"201": 0, "203": 20})
         self.assertEqual(answer["ring_timeout"], 50)
+
+    def test_a_recording_is_kept_only_when_the_account_allows_it(self):
+        audio = base64.b64encode(b"RIFF....WAVEfmt ").decode()
+        answer = self.ingest("ringing")
+        self.assertFalse(answer["record"])
+        self.ingest("ended")
+        with self.assertRaises(VoipEventError) as caught:
+            self.ingest("recorded", recording=audio)
+        self.assertEqual(caught.exception.status, 403)
+        self.assertFalse(self.call().recording_id)
+        self.assertEqual(len(self.call().event_ids), 2)
+
+        self.account.write(
+            {
+                "calendoc_call_recording": True,
+                "calendoc_recording_announcement": "Cet appel est enregistré.",
+            }
+        )
+        answer = self.ingest("ringing", "log-2")
+        self.assertEqual(
+            (answer["record"], answer["announcement"]),
+            (True, "Cet appel est enregistré."),
+        )
+        self.ingest("ended", "log-2")
+        with self.assertRaises(VoipEventError) as caught:
+            self.ingest("recorded", "log-2", recording="not base64!")
+        self.assertEqual(caught.exception.status, 400)
+        self.ingest("recorded", "log-2", recording=audio)
+        self.ingest("recorded", "log-2", recording=audio)  # a retry: kept once
+        call = self.call("log-2")
+        self.assertEqual(call.recording_id.raw, b"RIFF....WAVEfmt ")
+        self.assertEqual(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", "calendoc.call"), ("res_id", "=", call.id)]
+            ),
+            1,
+        )
+        stored = call.event_ids.filtered(lambda e: e.kind == "recorded")
+        self.assertNotIn("recording", stored.payload)
+        # the secretary serving the account reads it, the other one does not
+        self.assertTrue(call.recording_id.with_user(self.secretary).raw)
+        with self.assertRaises(AccessError):
+            call.recording_id.with_user(self.other_secretary).read(["raw"])
 
     def test_duty_follows_days_and_hours(self):
         Duty = self.env["calendoc.duty"]
