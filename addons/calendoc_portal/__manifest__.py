@@ -1,7 +1,7 @@
 {
     "name": "CalenDoc Portal",
     "summary": "Client portal and public online booking for the practices",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.0.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",

@@ -103,9 +103,12 @@ class CalendocCustomerPortal(CustomerPortal):
         events = Event.search(
             domain, order="start, id", limit=PAGE_SIZE, offset=page_pager["offset"]
         )
+        # sudo: these appointments were just found under the user's own rules;
+        # their practitioner's name lives on resource.resource, which portal
+        # users may not read.
         rows = [
             {
-                "event": event,
+                "event": event.sudo(),
                 "when": format_datetime(
                     request.env,
                     event.start,
@@ -116,6 +119,7 @@ class CalendocCustomerPortal(CustomerPortal):
             for event in events
         ]
         values = self._prepare_portal_layout_values()
+        names = {p.id: p.name for p in practitioners.sudo()}
         span_days = 7 if scope == "week" else 1
         values.update(
             {
@@ -129,6 +133,7 @@ class CalendocCustomerPortal(CustomerPortal):
                 "next_day": (first + timedelta(days=span_days)).isoformat(),
                 "practitioners": practitioners,
                 "practitioner": practitioner,
+                "names": names,
                 "total": total,
             }
         )
@@ -154,7 +159,8 @@ class CalendocCustomerPortal(CustomerPortal):
         values.update(
             {
                 "page_name": "calendoc_appointment",
-                "event": event,
+                # sudo: read access to this appointment was checked just above
+                "event": event.sudo(),
                 "when": format_datetime(
                     request.env,
                     event.start,

@@ -17,6 +17,9 @@ class PortalCase(HttpCase, PacksCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # the pages in English (asked by the visitors' cookie, see setUp),
+        # whatever languages the database has
+        cls.env["res.lang"]._activate_lang("en_US")
         cls.practice.write(
             {
                 "online_booking": True,
@@ -50,6 +53,11 @@ class PortalCase(HttpCase, PacksCase):
             password="plain_portal",
             groups="base.group_portal",
         )
+
+    def setUp(self):
+        super().setUp()
+        # the pages in English whatever languages the database has
+        self.opener.cookies.set("frontend_lang", "en_US")
 
     @classmethod
     def _portal_user(cls, login, account, group):
