@@ -452,7 +452,17 @@ class FakeGoogle:
             ]
         size = min(int(params.get("maxResults", 250)), self.page_size)
         page = items[offset : offset + size]
-        payload = {"kind": "calendar#events", "items": page}
+        calendar = self.calendars[calendar_id]
+        payload = {
+            "kind": "calendar#events",
+            "etag": '"%s"' % snapshot,
+            "summary": calendar["summary"],
+            "updated": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "timeZone": "Europe/Paris",
+            "accessRole": "owner",
+            "defaultReminders": [{"method": "popup", "minutes": 30}],
+            "items": page,
+        }
         if offset + size < len(items):
             payload["nextPageToken"] = "%s:%s:%s" % (offset + size, since, snapshot)
         else:

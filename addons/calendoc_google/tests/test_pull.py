@@ -311,6 +311,35 @@ class TestCoexistence(GoogleCase):
         self.assertFalse(appointment.need_sync)
         self.assertFalse(self.busy_events().need_sync)
 
+    def test_calendoc_does_not_import_what_odoo_sync_already_holds(self):
+        day = self.monday()
+        # imported earlier by Odoo's own sync for the practitioner's user
+        self.env["calendar.event"].create(
+            {
+                "name": "Réunion",
+                "start": self.paris(day, 9),
+                "stop": self.paris(day, 10),
+                "google_id": "shared",
+                "need_sync": False,
+                "partner_ids": [Command.set(self.doctor.partner_id.ids)],
+            }
+        )
+        for google_id, hour in (("shared", 9), ("mine", 14)):
+            self.google.put_event(
+                PRIMARY,
+                {
+                    "id": google_id,
+                    "start": self.gtime(day, hour),
+                    "end": self.gtime(day, hour + 1),
+                },
+            )
+        self.connection._google_pull()
+        self.assertEqual(
+            self.busy_events().mapped("calendoc_google_event_id"), ["mine"]
+        )
+        # the time is blocked once, by Odoo's copy
+        self.assertNotIn(self.paris(day, 9), self.slot_starts(day))
+
     def test_odoo_sync_does_not_import_what_calendoc_pushed_or_pulled(self):
         day = self.monday()
         self.google.put_event(
