@@ -24,9 +24,11 @@ Run: python3 addons/calendoc_voip/bridge --help
 import argparse
 import asyncio
 import collections
+import ipaddress
 import json
 import logging
 import os
+import re
 import secrets
 import signal
 import time
@@ -115,6 +117,7 @@ class Bridge(asyncio.DatagramProtocol):
         self.senders = {}  # call key -> task draining its deque
         self.post_slots = asyncio.Semaphore(POSTS_IN_PARALLEL)
         self.nonces = {}  # nonce -> expiry, for /originate
+        self.bindings = {}  # extension -> ((host, port), expiry): registrations
         self.stats = collections.Counter()
 
     # --- transport ---------------------------------------------------------------
@@ -188,6 +191,8 @@ class Bridge(asyncio.DatagramProtocol):
             self.hang_up(call, "bye", from_leg=leg)
         elif method == "OPTIONS":
             self.reply(request, addr, 200)
+        elif method == "REGISTER":
+            self.register(request, addr)
         else:
             self.reply(request, addr, 501)
 
@@ -248,7 +253,10 @@ class Bridge(asyncio.DatagramProtocol):
                 call.pending += 1
                 loop.call_later(delay, self.ring_overflow, call, target, invite.body)
             else:
-                self.ring(call, target, invite.body, caller)
+                try:
+                    self.ring(call, target, invite.body, caller)
+                except SipError as error:
+                    _logger.warning("call %s: %s", call.key, error)
         if not call.b_legs and not call.pending:
             self.finish(call, 480, "no_answer", started)
             return
@@ -269,9 +277,53 @@ class Bridge(asyncio.DatagramProtocol):
             self.queue_event(call, "ended", time.time(), reason=reason, rang=started)
         self.forget(call)
 
+    def register(self, request, addr):
+        """Registrar: a phone tells where it is now (its binding replaces the
+        address typed in Odoo). Without digest authentication, only the phones'
+        network (--register-from) may register."""
+        source = ipaddress.ip_address(addr[0])
+        if not any(source in network for network in self.options.register_from):
+            _logger.warning("REGISTER from %s refused: not a phones' network", addr[0])
+            self.reply(request, addr, 403)
+            return
+        extension = user_of(request.get("to"))
+        contact = request.get("contact") or ""
+        match = re.search(r"expires=(\d+)", contact) or re.fullmatch(
+            r"\s*(\d+)\s*", request.get("expires") or "3600"
+        )
+        expires = min(int(match.group(1)) if match else 3600, 86400)
+        if not extension:
+            self.reply(request, addr, 400)
+            return
+        if expires == 0 or contact.strip() == "*":
+            self.bindings.pop(extension, None)
+        else:
+            try:
+                host, port = address_of(uri_of(contact))
+            except SipError:
+                self.reply(request, addr, 400)
+                return
+            self.bindings[extension] = ((host, port), time.time() + expires)
+            _logger.info("extension %s registered at %s:%s", extension, host, port)
+        self.reply(
+            request,
+            addr,
+            200,
+            extra=(("Contact", f"{contact};expires={expires}"),) if expires else (),
+        )
+
+    def contact_of(self, target):
+        """Where to ring ``target``: its registration, else the address in Odoo."""
+        binding = self.bindings.get(target.get("extension") or "")
+        if binding and binding[1] > time.time():
+            return binding[0]
+        if not target.get("contact"):
+            raise SipError(f"extension {target.get('extension')} is not registered")
+        return address_of(target["contact"])
+
     def ring(self, call, target, sdp, caller_id, extension=None):
         """Send an INVITE to a phone; return its leg."""
-        host, port = address_of(target["contact"])
+        host, port = self.contact_of(target)
         leg = Leg(
             "callee", (host, port), f"{secrets.token_hex(10)}@{self.host}", new_tag()
         )
@@ -306,7 +358,10 @@ class Bridge(asyncio.DatagramProtocol):
         if call.answered or call.ended:
             return
         _logger.info("call %s: overflow to %s", call.key, target.get("extension"))
-        self.ring(call, target, sdp, call.caller)
+        try:
+            self.ring(call, target, sdp, call.caller)
+        except SipError as error:
+            _logger.warning("call %s: %s", call.key, error)
 
     def ring_timeout(self, call):
         if call.answered or call.ended:
@@ -501,12 +556,17 @@ class Bridge(asyncio.DatagramProtocol):
         call = Call(key, "out", order["caller_id"], order["number"])
         self.calls[key] = call
         target = {
-            "contact": order["contact"],
+            "contact": order.get("contact"),
             "extension": order["extension"],
             "auto_answer": order.get("auto_answer", True),
         }
         # no SDP: the secretary's phone makes the offer (RFC 3725 flow I)
-        call.a = self.ring(call, target, b"", order["caller_id"])
+        try:
+            call.a = self.ring(call, target, b"", order["caller_id"])
+        except SipError as error:
+            del self.calls[key]
+            _logger.warning("originate %s refused: %s", key, error)
+            return 409
         call.b_legs.pop(call.a.call_id)
         call.timer = asyncio.get_running_loop().call_later(
             self.options.ring_timeout, self.ring_timeout, call
@@ -719,10 +779,11 @@ def serve(bridge, method, path, headers, body):
     bridge.nonces[nonce] = now + 2 * MAX_SKEW
     try:
         order = json.loads(body)
-        for key in ("call_id", "extension", "contact", "number", "caller_id"):
+        for key in ("call_id", "extension", "number", "caller_id"):
             if not isinstance(order.get(key), str) or not order[key]:
                 raise ValueError(f"{key} is missing")
-        address_of(order["contact"])
+        if order.get("contact"):
+            address_of(order["contact"])
     except (ValueError, SipError) as error:
         _logger.warning("originate refused: %s", error)
         return 400, {"error": str(error)}
@@ -752,6 +813,11 @@ def parse_args(argv=None):
     parser.add_argument(
         "--state-file", help="where calls in progress are kept across restarts"
     )
+    parser.add_argument(
+        "--register-from",
+        default="127.0.0.1/32",
+        help="networks (comma-separated CIDR) whose phones may REGISTER",
+    )
     parser.add_argument("--ring-timeout", type=float, default=30.0)
     parser.add_argument("--retry-delay", type=float, default=1.0)
     parser.add_argument("--log-level", default="INFO")
@@ -763,6 +829,11 @@ def parse_args(argv=None):
         options.secret = os.environ.get("CALENDOC_VOIP_SECRET", "")
     if not options.secret:
         parser.error("no shared secret: --secret-file or $CALENDOC_VOIP_SECRET")
+    options.register_from = [
+        ipaddress.ip_network(net.strip(), strict=False)
+        for net in options.register_from.split(",")
+        if net.strip()
+    ]
     options.sip_host, port = options.sip.rsplit(":", 1)
     options.sip_port = int(port)
     return options

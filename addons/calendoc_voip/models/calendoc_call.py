@@ -220,7 +220,7 @@ class CalendocCall(models.Model):
             {
                 "call_id": self.sip_call_id,
                 "extension": endpoint.extension,
-                "contact": endpoint.contact_uri,
+                "contact": endpoint.contact_uri or "",
                 "auto_answer": endpoint.auto_answer,
                 "number": self.called_number,
                 "caller_id": self.caller_number,
@@ -428,7 +428,7 @@ class CalendocCall(models.Model):
             "targets": [
                 {
                     "extension": endpoint.extension,
-                    "contact": endpoint.contact_uri,
+                    "contact": endpoint.contact_uri or "",
                     "auto_answer": endpoint.auto_answer,
                     "delay": overflow if endpoint.user_id in overflow_users else 0,
                 }

@@ -24,8 +24,9 @@ class CalendocSipEndpoint(models.Model):
     )
     contact_uri = fields.Char(
         string="Contact",
-        required=True,
-        help="Where the bridge reaches the phone: host:port (UDP), as 192.0.2.10:5060.",
+        help="Where the bridge reaches the phone: host:port (UDP), as "
+        "192.0.2.10:5060. Empty for a phone that registers with the bridge (its "
+        "registration wins over this address anyway).",
     )
     device = fields.Char(help="Softphone or desk phone model, for the record.")
     auto_answer = fields.Boolean(
@@ -51,7 +52,9 @@ class CalendocSipEndpoint(models.Model):
                         extension=endpoint.extension,
                     )
                 )
-            if not re.fullmatch(r"[0-9A-Za-z_.-]+:[0-9]{1,5}", endpoint.contact_uri):
+            if endpoint.contact_uri and not re.fullmatch(
+                r"[0-9A-Za-z_.-]+:[0-9]{1,5}", endpoint.contact_uri
+            ):
                 raise ValidationError(
                     self.env._(
                         "%(contact)s is not a phone address: type host:port.",

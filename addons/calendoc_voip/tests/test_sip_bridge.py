@@ -1,6 +1,8 @@
 """End to end on loopback: SIPp as the trunk and as the phones, the bridge as
 its own process, Odoo's HTTP server answering the bridge's signed events."""
 
+import secrets
+import socket
 import time
 
 from odoo.tests import HttpCase, tagged
@@ -64,6 +66,44 @@ class TestSipBridge(VoipCase, HttpCase):
                 f"SIPp {run.args[2]} failed:\n{run.errors()}"
                 f"\nbridge log:\n{self.bridge.log()}",
             )
+
+    def register(self, port, extension, host="127.0.0.1"):
+        """A phone at ``host:port`` registers ``extension``; the bridge's status."""
+        tag = secrets.token_hex(4)
+        message = (
+            f"REGISTER sip:127.0.0.1:{self.bridge.sip_port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{tag}\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:{extension}@127.0.0.1>;tag={tag}\r\n"
+            f"To: <sip:{extension}@127.0.0.1>\r\n"
+            f"Call-ID: reg-{tag}\r\n"
+            "CSeq: 1 REGISTER\r\n"
+            f"Contact: <sip:{extension}@{host}:{port}>\r\n"
+            "Expires: 600\r\n"
+            "Content-Length: 0\r\n\r\n"
+        )
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind((host, port))
+            sock.settimeout(5)
+            sock.sendto(message.encode(), ("127.0.0.1", self.bridge.sip_port))
+            data, _addr = sock.recvfrom(65535)
+        return int(data.split(b" ", 2)[1])
+
+    def test_a_registered_phone_is_rung_where_it_registered(self):
+        self.endpoint.contact_uri = False
+        self.env.cr.flush()
+        registered_port = free_port()
+        self.assertEqual(self.register(registered_port, "201"), 200)
+        phone = self.sipp("phone_answer.xml", registered_port, caller="0612345678")
+        time.sleep(0.3)
+        trunk = self.trunk(called=LINE)
+        self.assert_sipp_ok(trunk, phone)
+        call = self.wait_for_call([("called_number", "=", LINE)])
+        self.assertEqual(call.secretary_id, self.secretary)
+
+    def test_a_phone_outside_the_phones_network_cannot_register(self):
+        self.assertEqual(self.register(free_port(), "201", host="127.0.0.2"), 403)
+        self.assertIn("REGISTER from 127.0.0.2 refused", self.bridge.log())
 
     def test_an_incoming_call_rings_the_secretary_on_duty_and_is_logged(self):
         phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
