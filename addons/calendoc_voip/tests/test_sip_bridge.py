@@ -1,14 +1,17 @@
 """End to end on loopback: SIPp as the trunk and as the phones, the bridge as
 its own process, Odoo's HTTP server answering the bridge's signed events."""
 
+import json
 import secrets
 import socket
 import time
+import urllib.error
+import urllib.request
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import SECRET, VoipCase
+from .common import SECRET, VoipCase, sign
 from .sip_harness import BridgeProcess, Relay, Sipp, free_port
 
 LINE = "+33241112233"
@@ -100,6 +103,43 @@ class TestSipBridge(VoipCase, HttpCase):
         self.assert_sipp_ok(trunk, phone)
         call = self.wait_for_call([("called_number", "=", LINE)])
         self.assertEqual(call.secretary_id, self.secretary)
+
+    def originate(self, body, headers):
+        request = urllib.request.Request(
+            self.bridge.url + "/originate", data=body, headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def test_the_bridge_refuses_unsigned_replayed_or_malformed_orders(self):
+        order = {
+            "call_id": "c2c-test",
+            "extension": "201",
+            "contact": f"127.0.0.1:{self.phone_port}",
+            "number": "+33612345678",
+            "caller_id": LINE,
+        }
+        body = json.dumps(order).encode()
+        self.assertEqual(self.originate(body, {}), 401)
+        self.assertEqual(self.originate(body, sign(body, secret="wrong-secret")), 401)
+        bad = json.dumps(dict(order, number="")).encode()
+        self.assertEqual(self.originate(bad, sign(bad)), 400)
+        headers = sign(body)
+        self.assertEqual(self.originate(body, headers), 202)
+        self.assertEqual(self.originate(body, headers), 409)
+        self.assertIn("originate refused: replayed nonce", self.bridge.log())
+
+    def test_a_malformed_datagram_is_dropped_and_the_bridge_goes_on(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for garbage in (b"hello\r\n\r\n", b"INVITE sip:x SIP/2.0\r\n\r\n"):
+                sock.sendto(garbage, ("127.0.0.1", self.bridge.sip_port))
+        trunk = self.trunk("trunk_refused.xml", called="+33199000000", status=404)
+        with mute_logger("odoo.addons.calendoc_voip.controllers.main"):
+            self.assert_sipp_ok(trunk)
+        self.assertIn("dropped a malformed SIP datagram", self.bridge.log())
 
     def test_a_phone_outside_the_phones_network_cannot_register(self):
         self.assertEqual(self.register(free_port(), "201", host="127.0.0.2"), 403)
