@@ -4,7 +4,7 @@ from itertools import repeat
 
 from psycopg2 import errors as pg_errors
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_datetime
 
@@ -137,9 +137,14 @@ class CalendarEvent(models.Model):
         if not hidden:
             return events
         private_fields.append(self._fields["partner_ids"])
+        # in the user's language when the context has none, as Odoo's own "Busy"
+        env = self.env
+        if not env.lang:
+            env = env(context=dict(env.context, lang=env.user.lang))
+        busy = env._("Busy")
         for field in private_fields:
             replacement = field.convert_to_cache(
-                _("Busy") if field.name == "name" else False, hidden
+                busy if field.name == "name" else False, hidden
             )
             self.env.cache.update(hidden, field, repeat(replacement))
         return events
