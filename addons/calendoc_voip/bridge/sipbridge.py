@@ -52,6 +52,7 @@ _logger = logging.getLogger("calendoc_bridge")
 MAX_SKEW = 300
 HTTP_TIMEOUT = 3
 POSTS_IN_PARALLEL = 4
+T1 = 0.5  # RFC 3261 round-trip estimate, seconds
 
 
 class Leg:
@@ -71,6 +72,7 @@ class Leg:
         self.extension = None
         self.final = None  # status of the final response to the INVITE
         self.answer_sdp = b""
+        self.heard = False  # any response to our INVITE yet
         self.last_response = None
 
     def state(self):
@@ -351,7 +353,20 @@ class Bridge(asyncio.DatagramProtocol):
         call.b_legs[leg.call_id] = leg
         self.legs[leg.call_id] = (call, leg)
         self.send(invite, leg.addr)
+        self.retransmit(leg, T1)
         return leg
+
+    def retransmit(self, leg, interval):
+        """Timer A of RFC 3261 (UDP): send the INVITE again, doubling the
+        interval, until the phone answers anything or 7 tries are spent."""
+
+        def again():
+            if leg.heard or leg.final is not None or interval > 32 * T1:
+                return
+            self.send(leg.invite, leg.addr)
+            self.retransmit(leg, interval * 2)
+
+        asyncio.get_running_loop().call_later(interval, again)
 
     def ring_overflow(self, call, target, sdp):
         call.pending -= 1
@@ -457,6 +472,7 @@ class Bridge(asyncio.DatagramProtocol):
         number, method = response.cseq
         if method != "INVITE":
             return  # answers to our BYE / CANCEL
+        leg.heard = True
         status = response.status
         if status < 200:
             if status in (180, 183) and call.direction == "in" and call.a.final is None:

@@ -197,6 +197,18 @@ class Sipp:
             start_new_session=True,
         )
 
+    def wait_listening(self, timeout=10):
+        """Return once SIPp holds its UDP port (a phone ready to be rung)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                try:
+                    probe.bind(("127.0.0.1", self.port))
+                except OSError:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"SIPp does not listen on {self.port}")
+
     def wait(self, timeout=40):
         """SIPp's exit status: 0 when every call went as the scenario says."""
         try:

@@ -98,7 +98,7 @@ class TestSipBridge(VoipCase, HttpCase):
         registered_port = free_port()
         self.assertEqual(self.register(registered_port, "201"), 200)
         phone = self.sipp("phone_answer.xml", registered_port, caller="0612345678")
-        time.sleep(0.3)
+        phone.wait_listening()
         trunk = self.trunk(called=LINE)
         self.assert_sipp_ok(trunk, phone)
         call = self.wait_for_call([("called_number", "=", LINE)])
@@ -147,7 +147,7 @@ class TestSipBridge(VoipCase, HttpCase):
 
     def test_an_incoming_call_rings_the_secretary_on_duty_and_is_logged(self):
         phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
-        time.sleep(0.3)  # the phone listens before the call comes
+        phone.wait_listening()  # the phone listens before the call comes
         trunk = self.trunk(called=LINE)
         self.assert_sipp_ok(trunk, phone)
         call = self.wait_for_call([("called_number", "=", LINE)])
@@ -180,7 +180,8 @@ class TestSipBridge(VoipCase, HttpCase):
         self.env.cr.flush()
         first = self.sipp("phone_ring_cancelled.xml", self.phone_port)
         second = self.sipp("phone_answer.xml", overflow_port, caller="0612345678")
-        time.sleep(0.3)
+        first.wait_listening()
+        second.wait_listening()
         trunk = self.trunk(called=LINE)
         self.assert_sipp_ok(trunk, first, second)
         call = self.wait_for_call([("called_number", "=", LINE)])
@@ -231,6 +232,11 @@ class TestSipBridge(VoipCase, HttpCase):
             self.assertFalse(
                 self.env["calendoc.call"].search([("called_number", "=", LINE)])
             )
+        # the end of the call waits in the bridge's queue until the link is back
+        deadline = time.monotonic() + 10
+        while "Odoo unreachable for ended" not in bridge.log():
+            self.assertLess(time.monotonic(), deadline, bridge.log())
+            time.sleep(0.1)
         relay.cut = False
         call = self.wait_for_call([("called_number", "=", LINE)])
         self.assertEqual(call.outcome, "missed")
@@ -241,7 +247,7 @@ class TestSipBridge(VoipCase, HttpCase):
 
     def test_a_bridge_crash_mid_call_is_reconciled_at_restart(self):
         phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
-        time.sleep(0.3)
+        phone.wait_listening()
         trunk = self.trunk("trunk_hung_up.xml", called=LINE)
         self.wait_for_call([("called_number", "=", LINE)], state="in_progress")
         self.bridge.kill()
@@ -267,7 +273,8 @@ class TestSipBridge(VoipCase, HttpCase):
             caller=LINE.replace("+", ""),
             bridge=f"127.0.0.1:{self.bridge.sip_port}",
         )
-        time.sleep(0.3)
+        phone.wait_listening()
+        callee.wait_listening()
         self.env.cr.flush()
         with self.registry.test_lock:
             self.requester.with_user(self.secretary).action_calendoc_call()
