@@ -343,13 +343,13 @@ class CalendocOnlineBooking(http.Controller):
                 continue
             seen.add(slot["start"])
             local = pytz.utc.localize(slot["start"]).astimezone(tz)
-            day = days.setdefault(
-                local.date(),
-                {
+            day = days.get(local.date())
+            if day is None:
+                # one date label per day (Babel is slow): not one per slot
+                day = days[local.date()] = {
                     "label": format_date(request.env, local.date(), date_format="full"),
                     "slots": [],
-                },
-            )
+                }
             day["slots"].append(
                 {
                     "label": local.strftime("%H:%M"),
