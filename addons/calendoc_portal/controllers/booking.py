@@ -81,6 +81,8 @@ class CalendocOnlineBooking(http.Controller):
                 status=400,
             )
         if request.httprequest.method == "GET":
+            if self._throttled("limit_ip_pages", self._ip()):
+                return self._too_many(practice)
             if not self._engine()._is_slot_free(
                 apt_type, practitioner, start, online=True
             ):

@@ -1,5 +1,6 @@
 import re
 import secrets
+from html import escape
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -27,6 +28,12 @@ class CalendocPractice(models.Model):
         string="Link token", copy=False, readonly=True, index="btree_not_null"
     )
     online_url = fields.Char(string="Booking link", compute="_compute_online_url")
+    online_embed_code = fields.Text(
+        string="Code for the practice's website",
+        compute="_compute_online_url",
+        help="Paste it in a page of the practice's own website: the booking pages "
+        "show inside it.",
+    )
     online_terms = fields.Text(
         string="Terms for patients",
         translate=True,
@@ -66,7 +73,13 @@ class CalendocPractice(models.Model):
     def _compute_online_url(self):
         base = self.get_base_url()
         for practice in self:
-            practice.online_url = f"{base}/rdv/{practice._online_key()}"
+            url = f"{base}/rdv/{practice._online_key()}"
+            practice.online_url = url
+            title = self.env._("Book an appointment online")
+            practice.online_embed_code = (
+                f'<iframe src="{url}" title="{escape(title)}" loading="lazy" '
+                'style="width: 100%; min-height: 720px; border: 0;"></iframe>'
+            )
 
     @api.constrains("online_slug")
     def _check_online_slug(self):

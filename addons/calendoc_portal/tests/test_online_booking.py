@@ -20,6 +20,16 @@ class TestOnlineBooking(PortalCase):
         self.assertEqual(by_token.status_code, 200)
         self.assertIn("o_calendoc_slot", by_token.text)
 
+    def test_practice_website_embeds_the_booking_pages(self):
+        code = self.practice.online_embed_code
+        self.assertIn(f'src="{self.practice.online_url}"', code)
+        self.assertTrue(self.practice.online_url.endswith("/rdv/cabinet-test"))
+        response = self.url_open("/rdv/cabinet-test")
+        self.assertNotIn("X-Frame-Options", response.headers)
+        self.assertNotIn(
+            "frame-ancestors", response.headers.get("Content-Security-Policy", "")
+        )
+
     def test_unknown_link_or_practice_closed_to_booking_is_not_found(self):
         self.assertEqual(self.url_open("/rdv/nope-nope").status_code, 404)
         self.practice.online_booking = False
