@@ -103,11 +103,9 @@ def main(argv=None):
                 print("  SQL: " + " ".join(query.split()))
         for query in queries:
             if "calendar_event" in query:
-                title = (
-                    "busy events (attendee rel)"
-                    if "calendar_event_res_partner_rel" in query
-                    else "appointments"
-                )
+                # one query: appointments (GiST probe per practitioner) and
+                # the practitioners' other busy events (attendee relation)
+                title = "busy intervals (appointments + other events)"
                 print_explain(title, explain(env.cr, query, args.verbose))
         write_json(args.json, "slots", args.db, results)
 

@@ -192,30 +192,45 @@ class CalendocCreditMove(models.Model):
         self.env["calendoc.pack"].invalidate_model(["move_ids"])
         return moves
 
+    BALANCE_KINDS = ("appointment", "sms", "combined")
+
+    @api.model
+    def _balance_columns(self, pack_id):
+        """SQL: the current balance of each kind of ``BALANCE_KINDS`` for the
+        pack ``pack_id`` (an SQL expression), as three columns: the running
+        balance of the pack's latest move of that kind, NULL if none. Each is
+        one backward probe of (pack_id, kind, id DESC) because the kind is a
+        literal; with a kind taken from a join, PostgreSQL prefers walking the
+        primary key backwards, which reads the pack's whole history when a kind
+        has no recent move (63 ms a charge on a 100,000-move pack)."""
+        return SQL(", ").join(
+            SQL(
+                "(SELECT m.balance_after FROM calendoc_credit_move m"
+                " WHERE m.pack_id = %s AND m.kind = %s"
+                " ORDER BY m.id DESC LIMIT 1)",
+                pack_id,
+                kind,
+            )
+            for kind in self.BALANCE_KINDS
+        )
+
     @api.model
     def _balances_after(self, packs):
         """Current balance per (pack id, kind): the running balance of the latest
-        move of each pair (one index scan per pair)."""
+        move of each pair (one index probe per pair)."""
         if not packs:
             return {}
         self.flush_model()
-        # One backward index scan (pack_id, kind, id DESC) LIMIT 1 per pair:
-        # constant time however long the pack's history (DISTINCT ON read it all).
         self.env.cr.execute(
             SQL(
-                """
-                SELECT p.id, k.kind,
-                       (SELECT m.balance_after FROM calendoc_credit_move m
-                         WHERE m.pack_id = p.id AND m.kind = k.kind
-                         ORDER BY m.id DESC LIMIT 1)
-                  FROM unnest(%s::int[]) AS p(id)
-                 CROSS JOIN (VALUES ('appointment'), ('sms'), ('combined')) AS k(kind)
-                """,
+                "SELECT p.id, %s FROM unnest(%s::int[]) AS p(id)",
+                self._balance_columns(SQL("p.id")),
                 packs.ids,
             )
         )
         return {
             (pack_id, kind): balance
-            for pack_id, kind, balance in self.env.cr.fetchall()
+            for pack_id, *balances in self.env.cr.fetchall()
+            for kind, balance in zip(self.BALANCE_KINDS, balances, strict=True)
             if balance is not None
         }

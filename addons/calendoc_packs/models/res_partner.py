@@ -123,23 +123,19 @@ class ResPartner(models.Model):
                        COALESCE(p.appointment_credits, 0) + COALESCE(p.sms_credits, 0)
                            + COALESCE(p.combined_credits, 0),
                        COALESCE(o.alert_threshold_percent, 0),
-                       k.kind,
-                       (SELECT m.balance_after FROM calendoc_credit_move m
-                         WHERE m.pack_id = p.id AND m.kind = k.kind
-                         ORDER BY m.id DESC LIMIT 1),
+                       %(balances)s,
                        p.date_end
                   FROM (SELECT 1) AS one
                   LEFT JOIN calendoc_pack p
                     ON p.account_id = %(account)s
                    AND p.date_start <= %(today)s AND p.date_end >= %(today)s
                   LEFT JOIN calendoc_offer o ON o.id = p.offer_id
-                  LEFT JOIN (VALUES ('appointment'), ('sms'), ('combined')) AS k(kind)
-                    ON p.id IS NOT NULL
                  ORDER BY p.date_end, p.id
             """,
             key=key,
             account=self.id,
             today=today,
+            balances=self.env["calendoc.credit.move"]._balance_columns(SQL("p.id")),
         )
         self.env.cr.execute(
             SQL(
@@ -157,24 +153,24 @@ class ResPartner(models.Model):
         else:
             rows = [row[1:] for row in rows]
         replay, packs = None, {}
+        kinds = self.env["calendoc.credit.move"].BALANCE_KINDS
         for row in rows:
             replay = row[0]
-            pack_id, alert_sent, granted, threshold, kind, balance, date_end = row[1:]
+            pack_id, alert_sent, granted, threshold, *balances, date_end = row[1:]
             if pack_id is None:
                 continue
-            pack = packs.setdefault(
-                pack_id,
-                {
-                    "id": pack_id,
-                    "low_alert_sent": alert_sent,
-                    "granted": granted,
-                    "threshold": threshold,
-                    "balances": {},
-                    "date_end": date_end,
+            packs[pack_id] = {
+                "id": pack_id,
+                "low_alert_sent": alert_sent,
+                "granted": granted,
+                "threshold": threshold,
+                "balances": {
+                    kind: balance
+                    for kind, balance in zip(kinds, balances, strict=True)
+                    if balance is not None
                 },
-            )
-            if balance is not None:
-                pack["balances"][kind] = balance
+                "date_end": date_end,
+            }
         return replay, sorted(packs.values(), key=lambda p: (p["date_end"], p["id"]))
 
     def _calendoc_check_low_credits_after(self, packs):
