@@ -256,8 +256,24 @@ def rate_line(label, charged, elapsed, extra=""):
 # --- 1. consumption throughput ---------------------------------------------------
 
 
-def bench_single(registry, args, results):
+def overshoot(registry, account_id, prefix, count):
+    """Charge ``count`` more times an account whose credits are spent: each
+    charge must be refused. Returns how many were."""
     from odoo.exceptions import UserError
+
+    refused = 0
+    for i in range(count):
+        try:
+            with new_env(registry) as env:
+                env["res.partner"].browse(account_id)._calendoc_consume_credits(
+                    "appointment", 1, f"{prefix}:over:{i}", None
+                )
+        except UserError:
+            refused += 1
+    return refused
+
+
+def bench_single(registry, args, results):
 
     n = args.consumptions
     with new_env(registry, {"tracking_disable": True}) as env:
@@ -281,15 +297,7 @@ def bench_single(registry, args, results):
             queries.append(cr.sql_log_count)
         latencies.append((time.perf_counter() - t0) * 1000)
     elapsed = time.perf_counter() - started
-    refused = 0
-    for i in range(args.overshoot):
-        try:
-            with new_env(registry) as env:
-                env["res.partner"].browse(account_id)._calendoc_consume_credits(
-                    "appointment", 1, f"{prefix}:over:{i}", None
-                )
-        except UserError:
-            refused += 1
+    refused = overshoot(registry, account_id, prefix, args.overshoot)
     rate = rate_line("1 thread, commit per consumption", n, elapsed)
     counts = Counter(queries)
     print(
@@ -341,7 +349,6 @@ def bench_batch(registry, args, results):
     of the SMS reminder cron, which sends a batch of SMS and charges each one
     in the sending transaction. The wallet lock, the replay check and the
     running balances work the same; only the COMMIT is shared."""
-    from odoo.exceptions import UserError
 
     n, batch = args.consumptions, args.batch
     with new_env(registry, {"tracking_disable": True}) as env:
@@ -357,15 +364,7 @@ def bench_batch(registry, args, results):
                 )
             env.flush_all()
     elapsed = time.perf_counter() - started
-    refused = 0
-    for i in range(args.overshoot):
-        try:
-            with new_env(registry) as env:
-                env["res.partner"].browse(account_id)._calendoc_consume_credits(
-                    "appointment", 1, f"{prefix}:over:{i}", None
-                )
-        except UserError:
-            refused += 1
+    refused = overshoot(registry, account_id, prefix, args.overshoot)
     rate = rate_line("1 thread, %d per COMMIT" % batch, n, elapsed)
     with new_env(registry) as env:
         ok, facts = ledger_check(env, account_id, n, n)
