@@ -30,6 +30,42 @@ def weekly(name, hours, days=range(5)):
     }
 
 
+def always_open_practice(env, practice_values=None, type_values=None):
+    """A client account "Compte Tour" with a practice "Cabinet Tour", open every
+    day all day (browser tours find a free slot whatever the day and hour the
+    suite runs), one practitioner "Dr Tour" and a "Consultation" type without
+    notice. Returns (account, practice, practitioner, appointment type)."""
+    account = env["res.partner"].create(
+        {"name": "Compte Tour", "is_company": True, "is_calendoc_client": True}
+    )
+    calendar = env["resource.calendar"].create(
+        weekly("Toujours", [(0.0, 24.0)], days=range(7))
+    )
+    practice = env["calendoc.practice"].create(
+        {"name": "Cabinet Tour", "account_id": account.id, **(practice_values or {})}
+    )
+    doctor = env["calendoc.practitioner"].create(
+        {"name": "Dr Tour", "account_id": account.id}
+    )
+    env["calendoc.schedule"].create(
+        {
+            "practitioner_id": doctor.id,
+            "practice_id": practice.id,
+            "calendar_id": calendar.id,
+        }
+    )
+    apt_type = env["calendoc.appointment.type"].create(
+        {
+            "name": "Consultation",
+            "practice_id": practice.id,
+            "min_notice_hours": 0,
+            "practitioner_ids": [Command.set(doctor.ids)],
+            **(type_values or {}),
+        }
+    )
+    return account, practice, doctor, apt_type
+
+
 class CalendocCase(TransactionCase):
     @classmethod
     def setUpClass(cls):

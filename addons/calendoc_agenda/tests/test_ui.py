@@ -1,45 +1,15 @@
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import weekly
+from .common import always_open_practice
 
 
 @tagged("post_install", "-at_install")
 class TestBookingUi(HttpCase):
     def test_secretary_books_from_the_requester_in_the_browser(self):
         env = self.env(context={"tracking_disable": True})
-        account = env["res.partner"].create(
-            {"name": "Compte Tour", "is_company": True, "is_calendoc_client": True}
-        )
-        # Open every day, all day: the tour always finds a free slot, whatever
-        # the day and hour the suite runs.
-        calendar = env["resource.calendar"].create(
-            weekly("Toujours", [(0.0, 24.0)], days=range(7))
-        )
-        practice = env["calendoc.practice"].create(
-            {
-                "name": "Cabinet Tour",
-                "account_id": account.id,
-                "greeting": "Cabinet Tour, bonjour",
-            }
-        )
-        doctor = env["calendoc.practitioner"].create(
-            {"name": "Dr Tour", "account_id": account.id}
-        )
-        env["calendoc.schedule"].create(
-            {
-                "practitioner_id": doctor.id,
-                "practice_id": practice.id,
-                "calendar_id": calendar.id,
-            }
-        )
-        env["calendoc.appointment.type"].create(
-            {
-                "name": "Consultation",
-                "practice_id": practice.id,
-                "min_notice_hours": 0,
-                "practitioner_ids": [Command.set(doctor.ids)],
-            }
+        account, _practice, doctor, _type = always_open_practice(
+            env, {"greeting": "Cabinet Tour, bonjour"}
         )
         requester = env["res.partner"].create(
             {

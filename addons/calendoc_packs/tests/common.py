@@ -1,4 +1,32 @@
+from odoo import Command
+
 from odoo.addons.calendoc_agenda.tests.common import CalendocCase
+
+
+def pay_with_demo_provider(env, order):
+    """Pay ``order`` online with Odoo's demo provider (module payment_demo),
+    as its payment form does: a transaction, then the provider's "done"
+    notification and the post-processing. Returns the transaction."""
+    provider = env.ref("payment.payment_provider_demo")
+    provider.state = "test"
+    Transaction = env["payment.transaction"].sudo()
+    tx = Transaction.create(
+        {
+            "provider_id": provider.id,
+            "payment_method_id": provider.payment_method_ids[:1].id,
+            "amount": order.amount_total,
+            "currency_id": order.currency_id.id,
+            "partner_id": order.partner_id.id,
+            "reference": f"CDOC-{order.name}",
+            "operation": "online_direct",
+            "sale_order_ids": [Command.set(order.ids)],
+        }
+    )
+    Transaction._handle_notification_data(
+        "demo", {"reference": tx.reference, "simulated_state": "done"}
+    )
+    tx._post_process()
+    return tx
 
 
 class PacksCase(CalendocCase):

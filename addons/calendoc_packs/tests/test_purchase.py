@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import PacksCase
+from .common import PacksCase, pay_with_demo_provider
 
 
 @tagged("post_install", "-at_install")
@@ -51,8 +51,6 @@ class TestPurchase(PacksCase):
 
     def test_pack_paid_online_with_the_demo_provider_is_invoiced_and_granted(self):
         self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", True)
-        provider = self.env.ref("payment.payment_provider_demo")
-        provider.state = "test"
         order = self.env["sale.order"].create(
             {
                 "partner_id": self.account.id,
@@ -63,26 +61,7 @@ class TestPurchase(PacksCase):
                 ],
             }
         )
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .create(
-                {
-                    "provider_id": provider.id,
-                    "payment_method_id": provider.payment_method_ids[:1].id,
-                    "amount": order.amount_total,
-                    "currency_id": order.currency_id.id,
-                    "partner_id": self.account.id,
-                    "reference": f"CDOC-{order.name}",
-                    "operation": "online_direct",
-                    "sale_order_ids": [Command.set(order.ids)],
-                }
-            )
-        )
-        self.env["payment.transaction"].sudo()._handle_notification_data(
-            "demo", {"reference": tx.reference, "simulated_state": "done"}
-        )
-        tx._post_process()
+        pay_with_demo_provider(self.env, order)
         self.assertEqual(order.state, "sale")
         invoice = order.invoice_ids
         self.assertEqual(invoice.state, "posted")

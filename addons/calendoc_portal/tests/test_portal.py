@@ -1,8 +1,9 @@
 import csv
 import io
 
-from odoo import Command
 from odoo.tests import tagged
+
+from odoo.addons.calendoc_packs.tests.common import pay_with_demo_provider
 
 from .common import CSRF, PortalCase
 
@@ -163,8 +164,8 @@ class TestClientPortal(PortalCase):
 
     def test_client_admin_buys_a_pack_and_pays_online(self):
         self.env["ir.config_parameter"].set_param("sale.automatic_invoice", True)
-        provider = self.env.ref("payment.payment_provider_demo")
-        provider.state = "test"
+        # the demo provider offered on the order page
+        self.env.ref("payment.payment_provider_demo").state = "test"
         self.authenticate("client_admin", "client_admin")
         page = self.url_open("/my/calendoc/packs")
         self.assertEqual(page.status_code, 200)
@@ -193,27 +194,7 @@ class TestClientPortal(PortalCase):
         order_page = self.url_open(response.headers["Location"])
         self.assertEqual(order_page.status_code, 200)
         self.assertEqual(self.account._calendoc_balances()["combined"], 0)
-        # the demo provider's confirmation, as its payment form sends it
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .create(
-                {
-                    "provider_id": provider.id,
-                    "payment_method_id": provider.payment_method_ids[:1].id,
-                    "amount": order.amount_total,
-                    "currency_id": order.currency_id.id,
-                    "partner_id": order.partner_id.id,
-                    "reference": f"CDOC-{order.name}",
-                    "operation": "online_direct",
-                    "sale_order_ids": [Command.set(order.ids)],
-                }
-            )
-        )
-        self.env["payment.transaction"].sudo()._handle_notification_data(
-            "demo", {"reference": tx.reference, "simulated_state": "done"}
-        )
-        tx._post_process()
+        pay_with_demo_provider(self.env, order)
         self.assertEqual(order.state, "sale")
         self.assertEqual(self.account._calendoc_balances()["combined"], 3)
         packs = self.url_open("/my/calendoc/packs")
