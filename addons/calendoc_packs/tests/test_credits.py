@@ -262,3 +262,36 @@ class TestCredits(PacksCase):
         html = str(wizard._rows_html())
         self.assertIn("&lt;b&gt;Dr&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;", html)
         self.assertNotIn("<b>Dr</b>", html)
+
+    def test_fast_insert_stores_what_create_stores(self):
+        pack = self.grant()
+        Move = self.env["calendoc.credit.move"].sudo()
+        values = {
+            "account_id": self.account.id,
+            "pack_id": pack.id,
+            "move_type": "consumption",
+            "kind": "sms",
+            "quantity": -2,
+            "balance_after": 0,
+            "description": "SMS",
+            "origin_model": "res.partner",
+            "origin_id": self.requester.id,
+            "sms_segments": 2,
+            "sms_country_code": "BE",
+            "charged_for_id": self.other_account.id,
+        }
+        by_orm = Move.create(dict(values, key="fast:orm"))
+        by_sql = Move._calendoc_fast_insert([dict(values, key="fast:sql")])
+        self.env.invalidate_all()
+        skip = {"id", "key", "display_name", "create_date", "write_date"}
+        names = [
+            name
+            for name, field in Move._fields.items()
+            if field.store and name not in skip
+        ]
+        stored_by_sql, stored_by_orm = (
+            {k: v for k, v in move.read(names, load=None)[0].items() if k != "id"}
+            for move in (by_sql, by_orm)
+        )
+        self.assertEqual(stored_by_sql, stored_by_orm)
+        self.assertEqual(stored_by_sql["sms_country_code"], "BE")
