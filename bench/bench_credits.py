@@ -83,6 +83,9 @@ def parse_args(argv=None):
         "--repeat", type=int, default=2, help="runs of each statement step (not PDF)"
     )
     parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument(
+        "--skip-statement", action="store_true", help="consumption phases only"
+    )
     parser.add_argument("--json", metavar="FILE", help="append the results to FILE")
     parser.add_argument(
         "--verbose", action="store_true", help="print the SQL of one consumption"
@@ -952,8 +955,9 @@ def main(argv=None):
     bench_threads(registry, args, results)
     if args.odoo_retry_consumptions:
         bench_threads(registry, args, results, odoo_retry=True)
-    print("\n2. Statement of a %d-move account" % args.statement_moves)
-    bench_statement(registry, args, results)
+    if not args.skip_statement:
+        print("\n2. Statement of a %d-move account" % args.statement_moves)
+        bench_statement(registry, args, results)
 
     print("\nSummary (%s; load average now %.2f):" % (NOTE, os.getloadavg()[0]))
     for result in results:

@@ -59,9 +59,9 @@ class CalendocPack(models.Model):
     ]
 
     def _compute_is_valid(self):
-        today = fields.Date.context_today(self)
         for pack in self:
-            pack.is_valid = pack.date_start <= today <= pack.date_end
+            today = pack.account_id._calendoc_today() if pack.account_id else None
+            pack.is_valid = bool(today) and pack.date_start <= today <= pack.date_end
 
     @api.model
     def _grant_from_invoice_line(self, line):
@@ -102,7 +102,7 @@ class CalendocPack(models.Model):
             )
         if quantity <= 0:
             raise UserError(self.env._("A pack is granted for a positive quantity."))
-        start = fields.Date.context_today(self)
+        start = account._calendoc_today()
         months = template.calendoc_validity_months or offer.validity_months
         pack = self.create(
             {
@@ -175,10 +175,13 @@ class CalendocPack(models.Model):
         """Record the expiry of packs past their end: the credits left are written
         off as expiry rows (balances already ignore expired packs: this is for the
         statement, and runs late without harm)."""
-        today = fields.Date.context_today(self)
+        # the day after the end in every time zone is at most tomorrow in UTC
+        horizon = fields.Date.today() + relativedelta(days=1)
         for pack in self.search(
-            [("date_end", "<", today), ("expired_recorded", "=", False)]
+            [("date_end", "<", horizon), ("expired_recorded", "=", False)]
         ):
+            if pack.date_end >= pack.account_id._calendoc_today():
+                continue
             self.env["calendoc.wallet"]._lock_for_account(pack.account_id)
             for (_pack_id, kind), balance in (
                 self.env["calendoc.credit.move"]._balances_after(pack).items()
@@ -201,12 +204,17 @@ class CalendocPack(models.Model):
 
     @api.model
     def _cron_alert_expiry(self):
-        today = fields.Date.context_today(self)
         for pack in self.search(
-            [("expiry_alert_sent", "=", False), ("date_end", ">=", today)]
+            [
+                ("expiry_alert_sent", "=", False),
+                ("date_end", ">=", fields.Date.today() - relativedelta(days=1)),
+            ]
         ):
-            if pack.date_end <= today + relativedelta(
-                days=pack.offer_id.expiry_alert_days
+            today = pack.account_id._calendoc_today()
+            if (
+                today
+                <= pack.date_end
+                <= today + relativedelta(days=pack.offer_id.expiry_alert_days)
             ):
                 pack.account_id._calendoc_alert(
                     self.env._(

@@ -1,3 +1,4 @@
+import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
@@ -31,17 +32,14 @@ class ResPartner(models.Model):
         nothing and returns the first charge. Credits are taken from the packs
         that expire first, the kind's own credits before combined ones.
 
-        Two statements whatever the history of the account: lock the wallet
-        and read the replay and the valid packs with their balances (the
-        running balance of each pack's latest move of a kind, one index probe
-        each), then append the moves. Locking and reading in one statement is
-        safe in Odoo's REPEATABLE READ transactions: a charge that waited for
-        the lock of a concurrent one fails to update the wallet (serialization
-        failure, retried by Odoo from the start), so it never acts on a stale
-        balance. Under READ COMMITTED the read is repeated after the lock. The ORM is left out of the hot path (no per-charge
-        record creation machinery); it is used again when a low-credit alert is
-        due, for the free Standard service, and for moves of models extended
-        with fields this insert does not know (see ``_calendoc_fast_insert``).
+        One round trip whatever the history of the account: the SQL function
+        ``calendoc_charge`` (see ``calendoc.wallet.init``) locks the wallet,
+        detects a replay, takes the credits from the valid packs and appends
+        the moves. The ORM is left out of the hot path (no per-charge record
+        creation machinery); it is used again when a low-credit alert is due,
+        for the free Standard service, and to create the moves the function
+        planned when the ledger's model was extended (see
+        ``calendoc.credit.move._calendoc_sql_insert_ok``).
         """
         self.ensure_one()
         super()._calendoc_consume_credits(kind, quantity, key, origin)
@@ -61,14 +59,10 @@ class ResPartner(models.Model):
             )
         for model in ("calendoc.pack", "calendoc.credit.move", "calendoc.offer"):
             self.env[model].flush_model()
-        lock = self.env["calendoc.wallet"].sudo()._lock_sql(account)
-        replay, packs = account._calendoc_charge_state(key, lock)
-        if replay:
-            return Move.browse(replay)
-
         common = {
             "account_id": account.id,
             "kind": kind,
+            "move_type": "consumption",
             "origin_model": origin._name if origin else False,
             "origin_id": origin.id if origin else False,
             "description": account._calendoc_charge_description(kind, origin),
@@ -76,122 +70,64 @@ class ResPartner(models.Model):
             "sms_country_code": country or False,
             "charged_for_id": self.env.context.get("calendoc_acting_account_id", False),
         }
-        plan, needed = [], credits
-        for source_kind in (kind, "combined"):
-            for pack in packs:
-                available = pack["balances"].get(source_kind, 0)
-                take = min(available, needed)
-                if take > 0:
-                    plan.append((pack, source_kind, take, available - take))
-                    pack["balances"][source_kind] = available - take
-                    needed -= take
-                if not needed:
-                    break
-            if not needed:
-                break
-        if needed:
-            return account._calendoc_consume_free(kind, key, common, credits)
-        values = [
-            dict(
-                common,
-                pack_id=pack["id"],
-                kind=source_kind,
-                move_type="consumption",
-                quantity=-take,
-                balance_after=balance_after,
-                key=key if index == 0 else f"{key}#{index + 1}",
-            )
-            for index, (pack, source_kind, take, balance_after) in enumerate(plan)
-        ]
-        moves = Move._calendoc_fast_insert(values)
-        account._calendoc_check_low_credits_after(packs)
-        return moves
-
-    def _calendoc_charge_state(self, key, lock):
-        """What a charge needs, in one query that also runs ``lock`` (the
-        wallet's locking statement): the move already recorded under ``key``
-        (a replay) and the account's valid packs, soonest to expire first,
-        each with its balance per kind and what the low-credit alert needs."""
-        # "today" as everywhere in Odoo: the Python clock in the user's time
-        # zone (not PostgreSQL's now(): they differ under a frozen test clock).
-        today = fields.Date.context_today(self)
-        state = SQL(
-            """
-                SELECT (SELECT id FROM calendoc_credit_move WHERE key = %(key)s
-                         LIMIT 1),
-                       p.id, p.low_alert_sent,
-                       COALESCE(p.appointment_credits, 0) + COALESCE(p.sms_credits, 0)
-                           + COALESCE(p.combined_credits, 0),
-                       COALESCE(o.alert_threshold_percent, 0),
-                       %(balances)s,
-                       p.date_end
-                  FROM (SELECT 1) AS one
-                  LEFT JOIN calendoc_pack p
-                    ON p.account_id = %(account)s
-                   AND p.date_start <= %(today)s AND p.date_end >= %(today)s
-                  LEFT JOIN calendoc_offer o ON o.id = p.offer_id
-                 ORDER BY p.date_end, p.id
-            """,
-            key=key,
-            account=self.id,
-            today=today,
-            balances=self.env["calendoc.credit.move"]._balance_columns(SQL("p.id")),
+        by_sql = Move._calendoc_sql_insert_ok() and not self.env.context.get(
+            "calendoc_ledger_orm"
         )
         self.env.cr.execute(
             SQL(
-                "WITH wallet AS (%s) SELECT current_setting('transaction_isolation'), "
-                "state.* FROM (%s) AS state",
-                lock,
-                state,
+                "SELECT * FROM calendoc_charge(%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                "%s, %s, %s, %s, %s)",
+                account.id,
+                kind,
+                credits,
+                key,
+                account._calendoc_today(),
+                self.env.uid,
+                fields.Datetime.now(),
+                by_sql,
+                *(
+                    common[name] or None
+                    for name in (
+                        "description",
+                        "origin_model",
+                        "origin_id",
+                        "sms_segments",
+                        "sms_country_code",
+                        "charged_for_id",
+                    )
+                ),
             )
         )
         rows = self.env.cr.fetchall()
-        if rows[0][0] == "read committed":
-            # the statement's snapshot predates the lock: read again
-            self.env.cr.execute(state)
-            rows = self.env.cr.fetchall()
+        what = rows[0][0] if rows else "short"
+        if what == "replay":
+            return Move.browse(rows[0][1])
+        if what == "short":
+            return account._calendoc_consume_free(kind, key, common, credits)
+        if by_sql:
+            moves = Move.browse([row[1] for row in rows if row[0] == "move"])
+            # the packs' one2many of moves, if read in this transaction, grew
+            self.env["calendoc.pack"].invalidate_model(["move_ids"])
         else:
-            rows = [row[1:] for row in rows]
-        replay, packs = None, {}
-        kinds = self.env["calendoc.credit.move"].BALANCE_KINDS
-        for row in rows:
-            replay = row[0]
-            pack_id, alert_sent, granted, threshold, *balances, date_end = row[1:]
-            if pack_id is None:
-                continue
-            packs[pack_id] = {
-                "id": pack_id,
-                "low_alert_sent": alert_sent,
-                "granted": granted,
-                "threshold": threshold,
-                "balances": {
-                    kind: balance
-                    for kind, balance in zip(kinds, balances, strict=True)
-                    if balance is not None
-                },
-                "date_end": date_end,
-            }
-        return replay, sorted(packs.values(), key=lambda p: (p["date_end"], p["id"]))
-
-    def _calendoc_check_low_credits_after(self, packs):
-        """The low-credit alert from the balances a charge just computed: the
-        ORM is only called when an alert is due."""
-        due = [
-            pack["id"]
-            for pack in packs
-            if not pack["low_alert_sent"]
-            and pack["granted"]
-            and sum(pack["balances"].values()) * 100
-            <= pack["granted"] * pack["threshold"]
-        ]
-        if due:
-            records = self.env["calendoc.pack"].sudo().browse(due)
-            balances = {
-                (pack["id"], kind): balance
-                for pack in packs
-                for kind, balance in pack["balances"].items()
-            }
-            self._calendoc_check_low_credits(records, balances)
+            moves = Move.create(
+                [
+                    dict(
+                        common,
+                        pack_id=pack_id,
+                        kind=source_kind,
+                        quantity=quantity,
+                        balance_after=balance,
+                        key=move_key,
+                    )
+                    for _what, _id, pack_id, source_kind, quantity, balance, move_key in (
+                        row for row in rows if row[0] == "plan"
+                    )
+                ]
+            )
+        alerts = {row[2]: row[5] for row in rows if row[0] == "alert"}
+        if alerts:
+            account._calendoc_check_low_credits(alerts)
+        return moves
 
     # --- helpers ---------------------------------------------------------------
     def _calendoc_consume_free(self, kind, key, common, credits):
@@ -240,8 +176,16 @@ class ResPartner(models.Model):
             )
         )
 
+    def _calendoc_today(self):
+        """The date in the client account's time zone (Europe/Paris when it
+        has none): the day a pack's validity is counted on, the same whoever
+        looks at it (a secretary abroad, a patient online, a cron in UTC)."""
+        self.ensure_one()
+        tz = pytz.timezone(self.sudo().tz or "Europe/Paris")
+        return pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date()
+
     def _calendoc_valid_packs(self):
-        today = fields.Date.context_today(self)
+        today = self._calendoc_today()
         return (
             self.env["calendoc.pack"]
             .sudo()
@@ -271,31 +215,21 @@ class ResPartner(models.Model):
             return self.env._("SMS")
         return origin.display_name if origin else False
 
-    def _calendoc_check_low_credits(self, packs, balances):
-        """Warn once per pack when its credits left (``balances`` per (pack id,
-        kind), just computed by the charge) fall under the offer's threshold."""
+    def _calendoc_check_low_credits(self, lefts):
+        """Warn once per pack whose credits left fell under its offer's
+        threshold: ``lefts`` maps such packs' ids to their credits left, as the
+        charge just computed them."""
+        packs = self.env["calendoc.pack"].sudo().browse(list(lefts))
         for pack in packs.filtered(lambda p: not p.low_alert_sent):
-            granted = (
-                pack.appointment_credits + pack.sms_credits + pack.combined_credits
-            )
-            left = sum(
-                balance
-                for (pack_id, _kind), balance in balances.items()
-                if pack_id == pack.id
-            )
-            if (
-                granted
-                and left * 100 <= granted * pack.offer_id.alert_threshold_percent
-            ):
-                pack.low_alert_sent = True
-                self._calendoc_alert(
-                    self.env._(
-                        "Only %(left)s credits are left in your pack %(pack)s. Buy a new "
-                        "pack before they run out.",
-                        left=left,
-                        pack=pack.name,
-                    )
+            pack.low_alert_sent = True
+            self._calendoc_alert(
+                self.env._(
+                    "Only %(left)s credits are left in your pack %(pack)s. Buy a new "
+                    "pack before they run out.",
+                    left=lefts[pack.id],
+                    pack=pack.name,
                 )
+            )
 
     def _calendoc_alert(self, message):
         """Warn the client account by email and its salesperson (or the firm's

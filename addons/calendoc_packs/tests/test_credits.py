@@ -113,6 +113,41 @@ class TestCredits(PacksCase):
         self.assertEqual(second.date_end.isoformat(), "2026-11-01")  # Premium: 6 months
         self.assertEqual(first.date_end, second.date_end)
 
+    def test_validity_is_counted_on_the_accounts_day(self):
+        """A pack's days are the client account's (its time zone, Paris by
+        default), whoever looks: not the user's nor UTC's."""
+        self.account.tz = False
+        far = self.env["res.partner"].create(
+            {"name": "Cabinet de Nouméa", "is_company": True, "tz": "Pacific/Noumea"}
+        )
+        # 23:30 UTC on 22 March: 23 March in Paris and in Nouméa (UTC+11)
+        with freeze_time("2026-03-22 23:30:00"):
+            # a user in Los Angeles (still 22 March there) sells it
+            pack = self.Pack.with_context(tz="America/Los_Angeles")._create_pack(
+                self.account, self.pack_rdv, 1, key_prefix="paris"
+            )
+            noumea = self.grant(account=far, key="noumea")
+        self.assertEqual(str(pack.date_start), "2026-03-23")
+        self.assertEqual(str(noumea.date_start), "2026-03-23")
+        # 10:00 UTC on 23 June: both packs' last day (valid until 23 June), at
+        # noon in Paris and 21:00 in Nouméa...
+        with freeze_time("2026-06-23 10:00:00"):
+            self.assertEqual(self.account._calendoc_balances()["appointment"], 5)
+            self.assertEqual(far._calendoc_balances()["appointment"], 5)
+            # ...whatever the time zone of the user asking
+            for tz in ("America/Los_Angeles", "Asia/Tokyo"):
+                self.assertTrue(pack.with_context(tz=tz).is_valid)
+                pack.invalidate_recordset(["is_valid"])
+        # 13:30 UTC on 23 June: 24 June in Nouméa, still 23 June in Paris
+        with freeze_time("2026-06-23 13:30:00"):
+            self.assertEqual(self.account._calendoc_balances()["appointment"], 5)
+            self.assertEqual(far._calendoc_balances()["appointment"], 0)
+            with self.assertRaisesRegex(UserError, "not enough credits"):
+                far._calendoc_consume_credits("appointment", 1, "noumea:late", None)
+            self.Pack._cron_expire_packs()
+            self.assertTrue(noumea.expired_recorded)
+            self.assertFalse(pack.expired_recorded)
+
     def test_low_credit_and_expiry_alerts(self):
         pack = self.grant()
         for i in range(4):
@@ -263,35 +298,60 @@ class TestCredits(PacksCase):
         self.assertIn("&lt;b&gt;Dr&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;", html)
         self.assertNotIn("<b>Dr</b>", html)
 
-    def test_fast_insert_stores_what_create_stores(self):
-        pack = self.grant()
-        Move = self.env["calendoc.credit.move"].sudo()
-        values = {
-            "account_id": self.account.id,
-            "pack_id": pack.id,
-            "move_type": "consumption",
-            "kind": "sms",
-            "quantity": -2,
-            "balance_after": 0,
-            "description": "SMS",
-            "origin_model": "res.partner",
-            "origin_id": self.requester.id,
-            "sms_segments": 2,
-            "sms_country_code": "BE",
-            "charged_for_id": self.other_account.id,
-        }
-        by_orm = Move.create(dict(values, key="fast:orm"))
-        by_sql = Move._calendoc_fast_insert([dict(values, key="fast:sql")])
+    def test_sql_charge_stores_what_create_stores(self):
+        """The charge appends its moves in SQL; the same charge through the
+        ORM path (an extended ledger model) stores the same values."""
+        self.grant()  # 10 SMS credits
+        self.grant(self.pack_combined, key="c1")  # 3 combined
+        self.grant(self.pack_combined, key="c2")  # 3 combined
+        Sms = self.env["sms.sms"].sudo()
+        charge = self.account.with_context(
+            calendoc_acting_account_id=self.other_account.id
+        )._calendoc_consume_credits
+        # Belgium: 2 credits a segment
+        sms_sql, sms_orm = Sms.create([{"number": "+32470123456"}] * 2)
+        by_sql = charge("sms", 6, "sql:sms", sms_sql).sorted("id")
+        by_orm = (
+            self.account.with_context(
+                calendoc_acting_account_id=self.other_account.id,
+                calendoc_ledger_orm=True,
+            )
+            ._calendoc_consume_credits("sms", 1, "orm:sms", sms_orm)
+            .sorted("id")
+        )
+        c1, c2 = self.account.calendoc_pack_ids.filtered(
+            lambda p: p.combined_credits
+        ).sorted("id")
+        plan = ["pack_id", "kind", "quantity", "balance_after", "key", "sms_segments"]
+        self.assertEqual(
+            [[move[name] for name in plan] for move in by_sql],
+            [
+                [by_sql[0].pack_id, "sms", -10, 0, "sql:sms", 6],
+                [c1, "combined", -2, 1, "sql:sms#2", 6],
+            ],
+        )
+        self.assertEqual(
+            [[move[name] for name in plan] for move in by_orm],
+            [
+                [c1, "combined", -1, 0, "orm:sms", 1],
+                [c2, "combined", -1, 2, "orm:sms#2", 1],
+            ],
+        )
         self.env.invalidate_all()
-        skip = {"id", "key", "display_name", "create_date", "write_date"}
+        skip = {"id", "display_name", "create_date", "write_date", "date"}
         names = [
             name
-            for name, field in Move._fields.items()
-            if field.store and name not in skip
+            for name, field in by_sql._fields.items()
+            if field.store and name not in skip and name not in plan
         ]
         stored_by_sql, stored_by_orm = (
             {k: v for k, v in move.read(names, load=None)[0].items() if k != "id"}
-            for move in (by_sql, by_orm)
+            for move in (by_sql[1], by_orm[1])
         )
+        stored_by_orm["origin_id"] = sms_sql.id  # the only expected difference
         self.assertEqual(stored_by_sql, stored_by_orm)
-        self.assertEqual(stored_by_sql["sms_country_code"], "BE")
+        self.assertEqual(
+            (stored_by_sql["sms_country_code"], stored_by_sql["charged_for_id"]),
+            ("BE", self.other_account.id),
+        )
+        self.assertEqual(stored_by_sql["origin_model"], "sms.sms")
