@@ -283,6 +283,69 @@ class TestCredits(PacksCase):
         self.assertEqual(moves_table.count("<tr>"), 1 + len(wizard.move_ids))
         self.assertIn("<td class='text-end'>-3</td><td class='text-end'>6</td>", html)
 
+    def test_statement_pdf_of_a_busy_period_gives_daily_totals(self):
+        Wizard = self.env["calendoc.statement.wizard"]
+        big = self.env["product.template"].create(
+            {
+                "name": "Pack Premium 2000",
+                "type": "service",
+                "is_calendoc_pack": True,
+                "calendoc_offer": "premium",
+                "calendoc_combined_credits": 2000,
+            }
+        )
+        self.grant(big, key="big")
+        count = Wizard.PDF_DETAIL_LIMIT + 1
+        for day, charges in (
+            ("2026-03-23", range(600)),
+            ("2026-03-24", range(600, count)),
+        ):
+            with freeze_time(f"{day} 10:00:00"):
+                for i in charges:
+                    kind = "sms" if i % 5 == 0 else "appointment"
+                    self.account._calendoc_consume_credits(kind, 1, f"busy:{i}", None)
+        wizard = Wizard.create(
+            {
+                "account_id": self.account.id,
+                "date_from": "2026-03-01",
+                "date_to": "2026-03-31",
+            }
+        )
+        self.assertEqual(wizard.move_count, count + 1)  # and the grant
+        self.assertFalse(wizard._pdf_detailed())
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "calendoc_packs.calendoc_statement_document", wizard.ids
+            )[0]
+            .decode()
+        )
+        self.assertNotIn("o_calendoc_statement_moves", html)
+        self.assertIn(f"{count + 1} credit moves in this period", html)
+        # the days' totals are the ledger's, per day, type and kind
+        self.env.cr.execute(
+            """
+            SELECT to_char(date, 'YYYY-MM-DD'), count(*), sum(quantity),
+                   sum(sms_segments)
+              FROM calendoc_credit_move
+             WHERE account_id = %s
+             GROUP BY 1, move_type, kind
+             ORDER BY 1, move_type, kind
+            """,
+            [self.account.id],
+        )
+        ledger = self.env.cr.fetchall()
+        self.assertEqual(
+            [
+                (day, moves, total, sms)
+                for day, _t, _k, moves, total, sms in (wizard._daily_rows())
+            ],
+            ledger,
+        )
+        self.assertEqual(len(ledger), 3)  # the grant, each day's consumptions
+        table = html.split("o_calendoc_statement_daily", 2)[2]
+        self.assertEqual(table.count("<tr>"), 1 + len(ledger))
+
     def test_statement_escapes_what_it_shows(self):
         self.grant()
         origin = self.env["res.partner"].create({"name": "<b>Dr</b> & <i>co</i>"})
