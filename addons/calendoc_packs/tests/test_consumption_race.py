@@ -193,3 +193,93 @@ class TestConsumptionRace(BaseCase):
         self.assertGreaterEqual(lowest, 0)
         # each charge saw the one before it: running balances 999 down to 0
         self.assertEqual(distinct_balances, CREDITS)
+
+    def test_batched_charges_with_rolled_back_savepoints_never_overspend(self):
+        """Charges that share a transaction lock the wallet once (the SMS
+        cron's shape); a charge in a savepoint that is rolled back releases
+        its lock, and the next charge of the transaction must take it again.
+        6 connections × 50 transactions × (1 charge rolled back + 4 charges)
+        on 1,000 credits, REPEATABLE READ with Odoo's retry on conflict."""
+        threads_count, transactions, per_transaction = 6, 50, 4
+        barrier = threading.Barrier(threads_count)
+        results = {"charged": 0, "refused": 0, "errors": []}
+        lock = threading.Lock()
+
+        class Undo(Exception):
+            pass
+
+        def consume(thread):
+            barrier.wait(timeout=60)
+            for n in range(transactions):
+                for _attempt in range(200):
+                    charged = refused = 0
+                    try:
+                        with self.db.cursor() as cr:
+                            env = api.Environment(cr, SUPERUSER_ID, {})
+                            account = env["res.partner"].browse(self.account_id)
+                            try:
+                                with cr.savepoint():
+                                    account._calendoc_consume_credits(
+                                        "appointment", 1, f"void:{thread}:{n}", None
+                                    )
+                                    raise Undo
+                            except (Undo, UserError):
+                                pass
+                            # the savepoint's lock is gone: someone may charge
+                            # now; this transaction must wait for the wallet
+                            time.sleep(random.uniform(0, 0.002))
+                            for j in range(per_transaction):
+                                try:
+                                    account._calendoc_consume_credits(
+                                        "appointment",
+                                        1,
+                                        f"batch:{thread}:{n}:{j}",
+                                        None,
+                                    )
+                                    charged += 1
+                                except UserError:
+                                    refused += 1
+                    except pg_errors.SerializationFailure:
+                        time.sleep(random.uniform(0, 0.01))
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                        with lock:
+                            results["errors"].append(repr(exc))
+                    with lock:
+                        results["charged"] += charged
+                        results["refused"] += refused
+                    break
+                else:
+                    with lock:
+                        results["errors"].append(f"{thread}:{n}: too many retries")
+
+        threads = [
+            threading.Thread(target=consume, args=(t,)) for t in range(threads_count)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+
+        self.assertEqual(results["errors"], [])
+        self.assertEqual(results["charged"], CREDITS)
+        self.assertEqual(
+            results["refused"], threads_count * transactions * per_transaction - CREDITS
+        )
+        with self.db.cursor() as cr:
+            cr.execute(
+                """
+                SELECT COALESCE(sum(quantity), 0), min(balance_after),
+                       count(DISTINCT balance_after), count(*) FILTER (
+                           WHERE key LIKE 'void:%%')
+                  FROM calendoc_credit_move
+                 WHERE account_id = %s AND move_type = 'consumption'
+                """,
+                (self.account_id,),
+            )
+            consumed, lowest, distinct_balances, voided = cr.fetchone()
+        self.assertEqual(consumed, -CREDITS)
+        self.assertGreaterEqual(lowest, 0)
+        self.assertEqual(voided, 0, "a rolled-back charge was kept")
+        # each charge saw the one before it: running balances 999 down to 0
+        self.assertEqual(distinct_balances, CREDITS)
