@@ -17,6 +17,15 @@ PER_THREAD = 200
 CREDITS = 1000
 
 
+def run_threads(target, count):
+    """Run ``target(thread_number)`` in ``count`` threads and wait for them."""
+    threads = [threading.Thread(target=target, args=(t,)) for t in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+
+
 @tagged("post_install", "-at_install")
 class TestConsumptionRace(BaseCase):
     """Works on committed data (other connections must see it), then removes it:
@@ -106,11 +115,7 @@ class TestConsumptionRace(BaseCase):
                     with lock:
                         results["errors"].append(f"{key}: too many retries")
 
-        threads = [threading.Thread(target=consume, args=(t,)) for t in range(THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=600)
+        run_threads(consume, THREADS)
 
         self.assertEqual(results["errors"], [])
         with self.db.cursor() as cr:
@@ -166,13 +171,7 @@ class TestConsumptionRace(BaseCase):
                     with lock:
                         results["errors"].append(repr(exc))
 
-        threads = [
-            threading.Thread(target=consume, args=(t,)) for t in range(threads_count)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=600)
+        run_threads(consume, threads_count)
 
         # READ COMMITTED waits for the lock instead of failing: no retry needed
         self.assertEqual(results["errors"], [])
@@ -253,13 +252,7 @@ class TestConsumptionRace(BaseCase):
                     with lock:
                         results["errors"].append(f"{thread}:{n}: too many retries")
 
-        threads = [
-            threading.Thread(target=consume, args=(t,)) for t in range(threads_count)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=600)
+        run_threads(consume, threads_count)
 
         self.assertEqual(results["errors"], [])
         self.assertEqual(results["charged"], CREDITS)

@@ -14,6 +14,16 @@ MONDAY = datetime(2026, 3, 23)
 @tagged("post_install", "-at_install")
 @freeze_time("2026-03-23 05:00:00")
 class TestCredits(PacksCase):
+    def statement_html(self, wizard):
+        """The statement's QWeb report as the PDF engine receives it."""
+        return (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "calendoc_packs.calendoc_statement_document", wizard.ids
+            )[0]
+            .decode()
+        )
+
     def test_appointment_consumes_one_credit_once(self):
         pack = self.grant()
         self.assertEqual(pack.date_end.isoformat(), "2026-06-23")  # Avantage: 3 months
@@ -269,13 +279,7 @@ class TestCredits(PacksCase):
         sms_row = [row for row in csv_text.splitlines() if ";-3;" in row]
         self.assertEqual(len(sms_row), 1)
         self.assertEqual(sms_row[0].split(";")[3:5], ["-3", "6"])
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "calendoc_packs.calendoc_statement_document", wizard.ids
-            )[0]
-            .decode()
-        )
+        html = self.statement_html(wizard)
         self.assertIn("o_calendoc_statement_moves", html)
         self.assertIn(self.account.name, html)
         # one table row per move, with its quantity and running balance
@@ -313,13 +317,7 @@ class TestCredits(PacksCase):
         )
         self.assertEqual(wizard.move_count, count + 1)  # and the grant
         self.assertFalse(wizard._pdf_detailed())
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "calendoc_packs.calendoc_statement_document", wizard.ids
-            )[0]
-            .decode()
-        )
+        html = self.statement_html(wizard)
         self.assertNotIn("o_calendoc_statement_moves", html)
         self.assertIn(f"{count + 1} credit moves in this period", html)
         # the days' totals are the ledger's, per day, type and kind
