@@ -27,6 +27,13 @@ RING_TIMEOUT = 30
 BRIDGE_TIMEOUT = 5
 # Seconds before the overflow secretaries' phones ring too (queue).
 OVERFLOW_SECONDS = 15
+# Who reaches a call's account without these scopes (a delegation of calls
+# only) sees the number in the popup, not who calls nor his appointments.
+CARD_SCOPES = ("requesters", "agenda_read")
+# Appointment types and slots each the popup shows (the slot finder behind
+# "Book" shows the rest).
+POPUP_TYPES = 2
+POPUP_SLOTS = 3
 
 
 def _utc(epoch):
@@ -312,7 +319,7 @@ class CalendocCall(models.Model):
         if not call:
             if direction == "out":
                 raise VoipEventError(404, f"unknown outgoing call {call_key}")
-            call = self._create_incoming(call_key, payload)
+            call = self._create_incoming(call_key, payload, when)
         elif call.state == "done" and event in ("ringing", "answered"):
             # a late 'ringing'/'answered' (bridge retry) after the end: keep the end
             response = {"action": "none", "call": call.id}
@@ -348,7 +355,7 @@ class CalendocCall(models.Model):
         return event, call_key, when, direction
 
     @api.model
-    def _create_incoming(self, call_key, payload):
+    def _create_incoming(self, call_key, payload, when):
         called = to_e164(payload.get("to") or "")
         line = called and self.env["calendoc.practice.line"].search(
             [("number", "=", called)], limit=1
@@ -375,9 +382,15 @@ class CalendocCall(models.Model):
             "requester_id": requesters[:1].id,
             "company_id": line.practice_id.company_id.id,
         }
+        if payload.get("event") == "ringing":
+            # set at creation: one INSERT, no UPDATE of the times computed from it
+            values["ring_date"] = when
         try:
             with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
-                return self.create(values)
+                # the requesters found are handed to the popup: no second lookup
+                return self.create(values).with_context(
+                    calendoc_voip_requester_ids=requesters[:5].ids
+                )
         except psycopg2.errors.UniqueViolation:
             # the same call created by a concurrent request: use that one
             return self.search([("sip_call_id", "=", call_key)])
@@ -407,12 +420,12 @@ class CalendocCall(models.Model):
             )
             self.write({"state": "done", "outcome": "refused", "end_date": when})
             return {"action": "refuse", "call": self.id}
-        secretaries, overflow_users = self._routing()
+        secretaries, overflow_users, reach = self._routing(CARD_SCOPES)
         endpoints = self.env["calendoc.sip.endpoint"].search(
             [("user_id", "in", secretaries.ids)]
         )
         if secretaries:
-            self._notify_secretaries(secretaries)
+            self._notify_secretaries(secretaries, reach)
         overflow = self._overflow_delay()
         account = self.account_id
         return {
@@ -506,31 +519,50 @@ class CalendocCall(models.Model):
         (assignment or a current delegation with the 'calls' scope)."""
         return self._routing()[0]
 
-    def _routing(self):
+    def _routing(self, scopes=("calls",)):
         """(secretaries to ring, those of them whose phone rings only after the
-        overflow delay: no duty line of theirs rings at once)."""
+        overflow delay: no duty line of theirs rings at once, {secretary: the
+        ``scopes`` she reaches on the call's account}).
+
+        Secretaries to ring are the on-duty users who reach the account's calls."""
         self.ensure_one()
         duties = self.env["calendoc.duty"]._on_duty(self.practice_id)
         users = duties.user_id.filtered("active")
         at_once = duties.filtered(lambda duty: not duty.overflow).user_id
-        allowed = users.filtered(lambda user: self._user_has_scope(user, "calls"))
-        return allowed, allowed - at_once
+        reach = self._scopes_of(users, {"calls", *scopes})
+        allowed = users.filtered(lambda user: "calls" in reach[user.id])
+        return allowed, allowed - at_once, reach
 
-    def _user_has_scope(self, user, scope):
-        """Whether ``user`` may reach ``scope`` of this call's account now."""
-        # sudo: read the account as the system, but the scope search reads the
-        # uid of with_user(): the rights of that secretary
-        return bool(
-            self.env["res.partner"]
-            .with_user(user)
-            .sudo()
-            .search_count(
-                [
-                    ("id", "=", self.account_id.id),
-                    ("calendoc_access_scope", "like", f",{scope},"),
-                ]
-            )
-        )
+    def _scopes_of(self, users, scopes):
+        """{user id: the ``scopes`` each of ``users`` reaches now on this call's
+        account}, in one query whatever the number of users and scopes: each
+        test is the account search the record rules make for that user."""
+        self.ensure_one()
+        tests, keys = [], []
+        for user in users:
+            # sudo: read the account as the system, but the scope search reads
+            # the uid of with_user(): the rights of that secretary
+            partners = self.env["res.partner"].with_user(user).sudo()
+            for scope in sorted(scopes):
+                query = partners._search(
+                    [
+                        ("id", "=", self.account_id.id),
+                        ("calendoc_access_scope", "like", f",{scope},"),
+                    ]
+                )
+                tests.append(
+                    SQL("FALSE")
+                    if query.is_empty()
+                    else SQL("EXISTS(%s)", query.select())
+                )
+                keys.append((user.id, scope))
+        reach = {user.id: set() for user in users}
+        if tests:
+            self.env.cr.execute(SQL("SELECT %s", SQL(", ").join(tests)))
+            for (user_id, scope), ok in zip(keys, self.env.cr.fetchone(), strict=True):
+                if ok:
+                    reach[user_id].add(scope)
+        return reach
 
     def _overflow_delay(self):
         # sudo: a system parameter the bridge's routing reads
@@ -544,15 +576,11 @@ class CalendocCall(models.Model):
         except ValueError:
             return OVERFLOW_SECONDS
 
-    def _notify_secretaries(self, secretaries):
+    def _notify_secretaries(self, secretaries, reach):
         payload = self._popup_payload()
-        # who reaches the calls but not the requesters (a delegation of calls
-        # only) sees the number, not who calls nor his appointments
         restricted = dict(payload, requesters=[], restricted=True)
         for user in secretaries:
-            allowed = self._user_has_scope(user, "requesters") and (
-                self._user_has_scope(user, "agenda_read")
-            )
+            allowed = reach[user.id].issuperset(CARD_SCOPES)
             self.env["bus.bus"]._sendone(
                 user.partner_id,
                 "calendoc_voip/incoming_call",
@@ -560,34 +588,22 @@ class CalendocCall(models.Model):
             )
 
     def _popup_payload(self):
-        """What the incoming-call popup shows: the practice card and the caller."""
+        """What the incoming-call popup shows at once: the practice card and the
+        caller. The next free slots are asked by the popup when it opens
+        (``calendoc_next_slots``): the card must be on the bus within the first
+        ring, and the slot engine is the slowest part of it."""
         self.ensure_one()
         practice = self.practice_id
-        now = fields.Datetime.now()
-        slots = []
-        engine = self.env["calendoc.slot.engine"]
-        # the first appointment types only: the card must be out within the
-        # first ring; the slot finder behind "Book" shows the rest
-        for apt_type in practice.appointment_type_ids[:2]:
-            for slot in engine._find_slots(
-                apt_type, now, now + timedelta(days=7), limit=3
-            ):
-                slots.append(
-                    {
-                        "type": apt_type.name,
-                        "start": fields.Datetime.to_string(slot["start"]),
-                        "practitioner": self.env["calendoc.practitioner"]
-                        .browse(slot["practitioner_id"])
-                        .name,
-                    }
-                )
-        requesters = (
-            self.env["res.partner"]._calendoc_search_by_phone(
+        Partner = self.env["res.partner"]
+        if "calendoc_voip_requester_ids" in self.env.context:
+            requesters = Partner.browse(self.env.context["calendoc_voip_requester_ids"])
+        elif self.caller_number:
+            requesters = Partner._calendoc_search_by_phone(
                 self.caller_number, self.account_id
-            )
-            if self.caller_number
-            else self.env["res.partner"]
-        )
+            )[:5]
+        else:
+            requesters = Partner
+        now = fields.Datetime.now()
         return {
             "call": self.id,
             "caller_number": self.caller_number,
@@ -604,9 +620,37 @@ class CalendocCall(models.Model):
                     [("schedule_ids.practice_id", "=", practice.id)], ["name"]
                 )
                 .mapped("name"),
-                "next_slots": slots,
             },
             "requesters": [
-                requester._calendoc_call_card(now) for requester in requesters[:5]
+                requester._calendoc_call_card(now) for requester in requesters
             ],
         }
+
+    def calendoc_next_slots(self):
+        """The next free slots of the called practice, for the popup: the first
+        appointment types, a few slots each in the coming week."""
+        self.ensure_one()
+        # the record rules of calls: only who serves the account's calls
+        self.check_access("read")
+        practice = self.practice_id
+        if not practice:
+            return []
+        now = fields.Datetime.now()
+        # sudo: the slot engine reads the practitioners' busy times (other
+        # patients' appointments) to give free times only, no personal data
+        engine = self.env["calendoc.slot.engine"].sudo()
+        slots = []
+        for apt_type in practice.sudo().appointment_type_ids[:POPUP_TYPES]:
+            for slot in engine._find_slots(
+                apt_type, now, now + timedelta(days=7), limit=POPUP_SLOTS
+            ):
+                slots.append(
+                    {
+                        "type": apt_type.name,
+                        "start": fields.Datetime.to_string(slot["start"]),
+                        "practitioner": engine.env["calendoc.practitioner"]
+                        .browse(slot["practitioner_id"])
+                        .name,
+                    }
+                )
+        return slots

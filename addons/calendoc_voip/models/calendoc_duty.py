@@ -86,5 +86,7 @@ class CalendocDuty(models.Model):
                 ("days", "in", days),
                 ("hour_from", "<=", hour),
                 ("hour_to", ">", hour),
-            ]
+            ],
+            # no join on the users for the roster's order: routing needs none
+            order="id",
         )

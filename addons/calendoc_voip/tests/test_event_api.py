@@ -1,6 +1,7 @@
 import json
 import time
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -55,8 +56,16 @@ class TestEventApi(VoipCase, HttpCase):
             sorted(card["practice"]["practitioners"]),
             ["Dr Alice Test", "Dr Bruno Test"],
         )
-        self.assertTrue(card["practice"]["next_slots"])
         self.assertEqual(card["requesters"][0]["name"], "DUPONT Jeanne")
+        # the slots come when the popup asks them, for who serves the calls only
+        slots = call.with_user(self.secretary).calendoc_next_slots()
+        self.assertTrue(slots)
+        self.assertTrue(
+            {slot["practitioner"] for slot in slots}
+            <= {"Dr Alice Test", "Dr Bruno Test"}
+        )
+        with self.assertRaises(AccessError):
+            call.with_user(self.other_secretary).calendoc_next_slots()
 
     def test_a_whole_call_gives_one_log_line_with_its_times(self):
         start = time.time() - 60

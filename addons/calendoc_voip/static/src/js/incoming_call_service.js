@@ -1,7 +1,10 @@
 /** @odoo-module **/
 // The incoming-call popup: the bridge's "ringing" event reaches the on-duty
 // secretaries through the bus; each gets a sticky notification with the
-// practice card, the caller and the buttons to book, create or message.
+// practice card, the caller and the buttons to book, create or message. The
+// next free slots are asked when the popup opens (the bus carries only what
+// must be there within the first ring), and an unknown number opens the
+// requester form prefilled with it at once.
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 
@@ -15,15 +18,20 @@ export const incomingCallService = {
                 await action.doAction(result);
             }
         };
-        bus_service.subscribe("calendoc_voip/incoming_call", (payload) => {
+        const show = (payload, slots) => {
             const practice = payload.practice;
-            const lines = [practice.greeting, practice.questions_to_ask]
-                .filter(Boolean);
+            const lines = [practice.greeting, practice.questions_to_ask].filter(Boolean);
             if (practice.practitioners.length) {
                 lines.push(practice.practitioners.join(", "));
             }
-            for (const slot of practice.next_slots.slice(0, 3)) {
-                lines.push(`${slot.start} UTC · ${slot.practitioner}`);
+            for (const slot of slots) {
+                lines.push(
+                    _t("%(type)s: %(start)s UTC · %(practitioner)s", {
+                        type: slot.type,
+                        start: slot.start,
+                        practitioner: slot.practitioner,
+                    })
+                );
             }
             const caller = payload.requesters[0];
             const title = caller
@@ -44,22 +52,47 @@ export const incomingCallService = {
                 );
             }
             // restricted: a delegation of calls only, no right on requesters
-            const buttons = payload.restricted ? [] : [
-                caller
-                    ? { name: _t("Book"), primary: true, onClick: () => run("action_book", payload.call) }
-                    : { name: _t("New requester"), primary: true, onClick: () => run("action_new_requester", payload.call) },
-            ];
+            const buttons = payload.restricted
+                ? []
+                : [
+                      caller
+                          ? {
+                                name: _t("Book"),
+                                primary: true,
+                                onClick: () => run("action_book", payload.call),
+                            }
+                          : {
+                                name: _t("New requester"),
+                                primary: true,
+                                onClick: () => run("action_new_requester", payload.call),
+                            },
+                  ];
             buttons.push({
                 name: _t("Message to the practice"),
                 onClick: () => run("action_message_practice", payload.call),
             });
-            const close = notification.add(lines.join(" · "), {
+            return notification.add(lines.join(" · "), {
                 title,
                 sticky: true,
                 type: "info",
+                className: "o_calendoc_incoming_call",
                 buttons,
             });
+        };
+        bus_service.subscribe("calendoc_voip/incoming_call", async (payload) => {
+            const close = show(payload, []);
             open.set(payload.call, close);
+            if (!payload.requesters.length && !payload.restricted) {
+                run("action_new_requester", payload.call);
+            }
+            const slots = await orm.call("calendoc.call", "calendoc_next_slots", [
+                [payload.call],
+            ]);
+            // still ringing and not taken: the card again, with the slots
+            if (slots.length && open.get(payload.call) === close) {
+                close();
+                open.set(payload.call, show(payload, slots));
+            }
         });
         bus_service.subscribe("calendoc_voip/call_taken", (payload) => {
             const close = open.get(payload.call);
