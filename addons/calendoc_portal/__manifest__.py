@@ -6,12 +6,13 @@
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
-    "depends": ["calendoc_packs", "portal", "payment", "sale"],
+    "depends": ["calendoc_packs", "auth_signup", "portal", "payment", "sale"],
     "data": [
         "security/ir.model.access.csv",
         "views/calendoc_practice_views.xml",
         "views/calendoc_online_templates.xml",
         "views/calendoc_portal_templates.xml",
+        "views/calendoc_signup_templates.xml",
         "views/calendoc_portal_menus.xml",
     ],
     "assets": {

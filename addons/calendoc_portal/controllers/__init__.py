@@ -1,1 +1,1 @@
-from . import booking, portal
+from . import booking, portal, signup

@@ -256,6 +256,10 @@ class CalendocCustomerPortal(CustomerPortal):
                 "balances": account._calendoc_balances(),
                 "offers": self._pack_products(),
                 "error": kw.get("error") and request.env._("Choose a pack to buy."),
+                # sudo: the permanence code of the user's own account, shown
+                # once to the client who just signed up
+                "permanence_code": kw.get("welcome")
+                and account.sudo().calendoc_permanence_code,
             }
         )
         return request.render("calendoc_portal.calendoc_portal_packs", values)

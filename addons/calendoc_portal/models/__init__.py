@@ -1,1 +1,1 @@
-from . import calendar_event, calendoc_portal_throttle, calendoc_practice
+from . import calendar_event, calendoc_portal_throttle, calendoc_practice, res_partner

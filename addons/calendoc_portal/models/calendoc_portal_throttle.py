@@ -12,6 +12,8 @@ LIMITS = {
     "limit_phone": (5, timedelta(days=1)),
     # slot pages from one address
     "limit_ip_pages": (300, timedelta(minutes=10)),
+    # client sign-ups submitted from one address
+    "limit_signup_ip": (10, timedelta(hours=1)),
 }
 
 
