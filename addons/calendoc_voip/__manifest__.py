@@ -22,6 +22,9 @@
         "web.assets_backend": [
             "calendoc_voip/static/src/js/**/*",
         ],
+        "web.assets_tests": [
+            "calendoc_voip/static/tests/tours/**/*",
+        ],
     },
     "installable": True,
 }

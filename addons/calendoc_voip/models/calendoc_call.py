@@ -181,13 +181,23 @@ class CalendocCall(models.Model):
         return action
 
     def action_new_requester(self):
-        """A requester form prefilled with the caller's number and account."""
+        """The requester form prefilled with the caller's number (E.164) and
+        the account of the practice called; the requester saved there becomes
+        the call's caller."""
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("New requester"),
             "res_model": "res.partner",
             "view_mode": "form",
-            "views": [(False, "form")],
+            "views": [
+                (
+                    self.env.ref(
+                        "calendoc_agenda.res_partner_view_form_calendoc_requester"
+                    ).id,
+                    "form",
+                )
+            ],
             "target": "current",
             "context": {
                 "default_is_calendoc_requester": True,
@@ -303,19 +313,24 @@ class CalendocCall(models.Model):
         events to refuse (4xx). Runs as the superuser: the bridge is not a user,
         it is authenticated by the HMAC signature checked by the controller."""
         event, call_key, when, direction = self._parse_event(payload)
+        self.flush_model()
+        self.env["calendoc.call.event"].flush_model()
+        # the call and whether this event of it is known, in one query
         self.env.cr.execute(
             SQL(
-                "SELECT response FROM calendoc_call_event "
-                "WHERE sip_call_id = %s AND kind = %s",
-                call_key,
+                "SELECT call.id, event.id IS NOT NULL, event.response "
+                "FROM calendoc_call call LEFT JOIN calendoc_call_event event "
+                "ON event.sip_call_id = call.sip_call_id AND event.kind = %s "
+                "WHERE call.sip_call_id = %s",
                 event,
+                call_key,
             )
         )
-        previous = self.env.cr.fetchone()
-        if previous:
+        call_id, known, response = self.env.cr.fetchone() or (None, False, None)
+        if known:
             _logger.info("call %s: %s replayed, ignored", call_key, event)
-            return dict(previous[0] or {}, duplicate=True)
-        call = self.search([("sip_call_id", "=", call_key)])
+            return dict(response or {}, duplicate=True)
+        call = self.browse(call_id)
         if not call:
             if direction == "out":
                 raise VoipEventError(404, f"unknown outgoing call {call_key}")

@@ -1,6 +1,6 @@
 import uuid
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -18,6 +18,19 @@ class ResPartner(models.Model):
         translate=True,
         help="What the caller hears before a recorded call.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        call_id = self.env.context.get("calendoc_voip_call_id")
+        requesters = partners.filtered("is_calendoc_requester")
+        if call_id and requesters:
+            call = self.env["calendoc.call"].browse(call_id).exists()
+            # the requester created from the popup of an unknown number is the
+            # caller: a write on a call the secretary may handle (record rules)
+            if call and not call.requester_id:
+                call.requester_id = requesters[:1]
+        return partners
 
     def _calendoc_call_card(self, now):
         """The caller as the popup shows him: name and his appointments."""

@@ -6,4 +6,5 @@ from . import (
     test_statistics,
     test_lookup_plan,
     test_sip_bridge,
+    test_popup_tour,
 )

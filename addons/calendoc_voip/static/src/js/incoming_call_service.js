@@ -12,6 +12,15 @@ export const incomingCallService = {
     dependencies: ["bus_service", "notification", "action", "orm"],
     start(env, { bus_service, notification, action, orm }) {
         const open = new Map();
+        // the web client's first screen shown: an action opened before it
+        // (a call ringing as the client starts) would be replaced by it
+        const clientShown = new Promise((resolve) => {
+            const shown = () => {
+                env.bus.removeEventListener("ACTION_MANAGER:UI-UPDATED", shown);
+                resolve();
+            };
+            env.bus.addEventListener("ACTION_MANAGER:UI-UPDATED", shown);
+        });
         const run = async (method, callId) => {
             const result = await orm.call("calendoc.call", method, [[callId]]);
             if (result) {
@@ -83,7 +92,7 @@ export const incomingCallService = {
             const close = show(payload, []);
             open.set(payload.call, close);
             if (!payload.requesters.length && !payload.restricted) {
-                run("action_new_requester", payload.call);
+                clientShown.then(() => run("action_new_requester", payload.call));
             }
             const slots = await orm.call("calendoc.call", "calendoc_next_slots", [
                 [payload.call],
