@@ -8,6 +8,12 @@ DEMO_DB ?= calendoc_demo
 TEST_DB ?= calendoc_test
 PORT ?= 8069
 RUN := .run
+CONF ?= $(RUN)/odoo.conf
+# The telephony bridge make run starts: SIP (trunk and phones), its HTTP API
+# (Odoo's click-to-call orders) and the SIP trunk it sends outgoing calls to.
+BRIDGE_SIP ?= 127.0.0.1:5060
+BRIDGE_HTTP ?= 127.0.0.1:5080
+TRUNK ?= 127.0.0.1:5070
 
 .PHONY: run test lint setup demo-db test-db pytest bench clean
 
@@ -15,12 +21,29 @@ setup:
 	@./scripts/setup.sh >/dev/null
 
 run:
-	@PY=$$(./scripts/setup.sh | tail -1)
+	@PY=$${PY:-$$(./scripts/setup.sh | tail -1)}
 	if ! psql -d "$(DEMO_DB)" -Atc "select 1 from ir_module_module where name='calendoc_portal' and state='installed'" 2>/dev/null | grep -q 1; then
 	  ./scripts/install-db.sh "$$PY" "$(DEMO_DB)"
 	fi
 	./scripts/logins.sh "$(DEMO_DB)" "$(PORT)"
-	exec "$$PY" -m odoo -c $(RUN)/odoo.conf -d "$(DEMO_DB)" --db-filter="^$(DEMO_DB)$$" --http-port=$(PORT)
+	# The telephony bridge beside Odoo (calendoc_voip/readme/CONFIGURE.md): its
+	# secret and URL are Odoo's system parameters, made once; the secret
+	# reaches the bridge through its environment, never its command line.
+	psql -q -d "$(DEMO_DB)" -v secret="$$("$$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+	  -v url="http://$(BRIDGE_HTTP)" <<-'SQL'
+	INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date)
+	VALUES ('calendoc_voip.secret', :'secret', 1, 1, now() at time zone 'UTC', now() at time zone 'UTC'),
+	       ('calendoc_voip.bridge_url', :'url', 1, 1, now() at time zone 'UTC', now() at time zone 'UTC')
+	ON CONFLICT (key) DO NOTHING;
+	SQL
+	CALENDOC_VOIP_SECRET=$$(psql -d "$(DEMO_DB)" -Atc "select value from ir_config_parameter where key='calendoc_voip.secret'") \
+	  "$$PY" addons/calendoc_voip/bridge --odoo-url "http://127.0.0.1:$(PORT)" \
+	  --sip "$(BRIDGE_SIP)" --http "$(BRIDGE_HTTP)" --trunk "$(TRUNK)" \
+	  --state-file "$(RUN)/bridge-$(DEMO_DB).json" &
+	BRIDGE=$$!
+	# stopped with Odoo, whichever way Odoo ends (Ctrl-C, crash, kill)
+	trap 'kill $$BRIDGE 2>/dev/null; wait $$BRIDGE 2>/dev/null || true' EXIT
+	"$$PY" -m odoo -c $(CONF) -d "$(DEMO_DB)" --db-filter="^$(DEMO_DB)$$" --http-port=$(PORT)
 
 test:
 	@PY=$$(./scripts/setup.sh | tail -1)
