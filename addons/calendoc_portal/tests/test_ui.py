@@ -1,4 +1,6 @@
-from odoo.tests import HttpCase, tagged
+from datetime import timedelta
+
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.calendoc_agenda.tests.common import always_open_practice
 
@@ -63,3 +65,114 @@ class TestOnlineBookingUi(HttpCase):
         )
         self.assertEqual(order.state, "sale")
         self.assertIn(order.invoice_ids.payment_state, ("paid", "in_payment"))
+
+    def _online_practice(self):
+        env = self.env(context={"tracking_disable": True})
+        return env, *always_open_practice(
+            env,
+            {"online_booking": True, "online_slug": "cabinet-tour"},
+            {"online_bookable": True},
+        )
+
+    def test_returning_patient_books_online_in_the_browser(self):
+        env, account, practice, _doctor, consult = self._online_practice()
+        known = env["res.partner"].create(
+            {
+                "is_calendoc_requester": True,
+                "calendoc_account_id": account.id,
+                "calendoc_last_name": "Tournesol",
+                "calendoc_first_name": "Tryphon",
+                "calendoc_birthdate": "1950-02-03",
+                "mobile": "+33655443322",
+                "email": "old-address@example.fr",
+            }
+        )
+        requesters = env["res.partner"].search_count(
+            [("is_calendoc_requester", "=", True)]
+        )
+        self.start_tour(
+            f"/rdv/cabinet-tour?type_id={consult.id}&week=1",
+            "calendoc_online_booking_tour",
+        )
+        booked = env["calendar.event"].search(
+            [("calendoc_practice_id", "=", practice.id)]
+        )
+        self.assertEqual(len(booked), 1)
+        self.assertEqual(booked.calendoc_requester_id, known)
+        self.assertEqual(
+            env["res.partner"].search_count([("is_calendoc_requester", "=", True)]),
+            requesters,
+        )
+
+    def test_visitor_loses_a_race_for_a_slot_in_the_browser(self):
+        env, _account, practice, _doctor, consult = self._online_practice()
+        self.start_tour(
+            f"/rdv/cabinet-tour?type_id={consult.id}&week=1",
+            "calendoc_online_race_tour",
+        )
+        booked = env["calendar.event"].search(
+            [("calendoc_practice_id", "=", practice.id)]
+        )
+        self.assertEqual(len(booked), 1, "one booking: the winner's")
+        self.assertEqual(booked.calendoc_requester_id.name, "CASTAFIORE Bianca")
+        self.assertFalse(
+            env["res.partner"].search([("calendoc_last_name", "=ilike", "haddock")])
+        )
+
+    def test_practitioner_sees_only_his_own_agenda_in_the_browser(self):
+        env, account, practice, doctor, consult = self._online_practice()
+        colleague = env["calendoc.practitioner"].create(
+            {"name": "Dr Autre", "account_id": account.id}
+        )
+        env["calendoc.schedule"].create(
+            {
+                "practitioner_id": colleague.id,
+                "practice_id": practice.id,
+                "calendar_id": doctor.schedule_ids.calendar_id.id,
+            }
+        )
+        consult.practitioner_ids |= colleague
+        env["calendoc.pack"]._create_pack(
+            account,
+            env["product.template"].create(
+                {
+                    "name": "Pack Tour",
+                    "type": "service",
+                    "is_calendoc_pack": True,
+                    "calendoc_offer": "avantage",
+                    "calendoc_appointment_credits": 10,
+                }
+            ),
+            1,
+            key_prefix="tour-practitioner",
+        )
+        start = env.cr.now().replace(tzinfo=None, minute=0, second=0, microsecond=0)
+        for practitioner, name in ((doctor, "Tintin"), (colleague, "Milou")):
+            patient = env["res.partner"].create(
+                {
+                    "is_calendoc_requester": True,
+                    "calendoc_account_id": account.id,
+                    "calendoc_last_name": name,
+                }
+            )
+            env["calendar.event"].create(
+                {
+                    "calendoc_type_id": consult.id,
+                    "calendoc_practitioner_id": practitioner.id,
+                    "calendoc_requester_id": patient.id,
+                    "start": start + timedelta(days=2),
+                }
+            )
+        user = new_test_user(
+            env,
+            login="dr_tour",
+            password="dr_tour_password",
+            groups="calendoc_agenda.group_calendoc_portal_practitioner",
+        )
+        user.partner_id.parent_id = account
+        doctor.user_id = user
+        self.start_tour(
+            "/my/calendoc/appointments",
+            "calendoc_portal_practitioner_tour",
+            login="dr_tour",
+        )
