@@ -80,13 +80,15 @@ class CalendocDuty(models.Model):
         weekday = local.weekday()
         hour = local.hour + local.minute / 60
         days = ["all", str(weekday)] + (["weekdays"] if weekday < 5 else [])
-        return self.search(
+        return self.search_fetch(
             [
                 ("practice_ids", "in", practice.ids),
                 ("days", "in", days),
                 ("hour_from", "<=", hour),
                 ("hour_to", ">", hour),
             ],
-            # no join on the users for the roster's order: routing needs none
+            # what routing reads, in the same query; no join on the users for
+            # the roster's order: routing needs none
+            ["user_id", "overflow"],
             order="id",
         )
