@@ -55,6 +55,16 @@ class CalendocCall(models.Model):
     _description = "Call"
     _order = "ring_date desc, id desc"
     _rec_name = "sip_call_id"
+    # The requester's personal data a call holds (ARCHITECTURE invariant 4):
+    # one of the numbers is his (caller of an incoming call, callee of an
+    # outgoing one), the link to him, his voice. Read by calendoc_gdpr for
+    # access, erasure and retention.
+    _calendoc_personal_fields = (
+        "caller_number",
+        "called_number",
+        "requester_id",
+        "recording_id",
+    )
 
     sip_call_id = fields.Char(
         string="Call id",

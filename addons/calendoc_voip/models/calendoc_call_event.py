@@ -8,6 +8,8 @@ class CalendocCallEvent(models.Model):
     _name = "calendoc.call.event"
     _description = "Call event"
     _order = "event_date, id"
+    # the event as the bridge sent it holds the caller's number
+    _calendoc_personal_fields = ("payload",)
 
     call_id = fields.Many2one(
         "calendoc.call", required=True, ondelete="cascade", index=True

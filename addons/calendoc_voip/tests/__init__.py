@@ -7,4 +7,5 @@ from . import (
     test_lookup_plan,
     test_sip_bridge,
     test_popup_tour,
+    test_personal_data,
 )
