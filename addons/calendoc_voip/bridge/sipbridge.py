@@ -24,6 +24,8 @@ Run: python3 addons/calendoc_voip/bridge --help
 import argparse
 import asyncio
 import collections
+import hashlib
+import hmac
 import ipaddress
 import json
 import logging
@@ -50,6 +52,8 @@ from sipmessage import (
 
 _logger = logging.getLogger("calendoc_bridge")
 MAX_SKEW = 300
+# How long a digest challenge's nonce may be answered (seconds).
+DIGEST_NONCE_AGE = 300
 HTTP_TIMEOUT = 3
 POSTS_IN_PARALLEL = 4
 T1 = 0.5  # RFC 3261 round-trip estimate, seconds
@@ -194,7 +198,7 @@ class Bridge(asyncio.DatagramProtocol):
         elif method == "OPTIONS":
             self.reply(request, addr, 200)
         elif method == "REGISTER":
-            self.register(request, addr)
+            await self.register(request, addr)
         else:
             self.reply(request, addr, 501)
 
@@ -279,15 +283,40 @@ class Bridge(asyncio.DatagramProtocol):
             self.queue_event(call, "ended", time.time(), reason=reason, rang=started)
         self.forget(call)
 
-    def register(self, request, addr):
+    async def register(self, request, addr):
         """Registrar: a phone tells where it is now (its binding replaces the
-        address typed in Odoo). Without digest authentication, only the phones'
-        network (--register-from) may register."""
+        address typed in Odoo). Only the phones' network (--register-from) may
+        register; a phone with a SIP password in Odoo must also answer a digest
+        challenge (RFC 8760/2617, MD5): 401 first, 403 for a wrong answer."""
         source = ipaddress.ip_address(addr[0])
         if not any(source in network for network in self.options.register_from):
             _logger.warning("REGISTER from %s refused: not a phones' network", addr[0])
             self.reply(request, addr, 403)
             return
+        extension = user_of(request.get("to"))
+        if extension:
+            status, answer = await asyncio.get_running_loop().run_in_executor(
+                None, self._credentials, extension
+            )
+            if status is None:
+                self.reply(request, addr, 503)
+                return
+            if status == 404:
+                _logger.warning("REGISTER of unknown extension %s refused", extension)
+                self.reply(request, addr, 403)
+                return
+            ha1 = answer.get("ha1")
+            if ha1 and not request.get("authorization"):
+                self.reply(request, addr, 401, extra=(self._challenge(),))
+                return
+            if ha1 and not self._digest_ok(request, extension, ha1):
+                _logger.warning(
+                    "REGISTER of %s from %s refused: wrong credentials",
+                    extension,
+                    addr[0],
+                )
+                self.reply(request, addr, 403)
+                return
         extension = user_of(request.get("to"))
         contact = request.get("contact") or ""
         match = re.search(r"expires=(\d+)", contact) or re.fullmatch(
@@ -313,6 +342,71 @@ class Bridge(asyncio.DatagramProtocol):
             200,
             extra=(("Contact", f"{contact};expires={expires}"),) if expires else (),
         )
+
+    def _challenge(self):
+        """WWW-Authenticate of a 401: a nonce the bridge can check without
+        keeping it (its time, signed with the shared secret)."""
+        stamp = str(int(time.time()))
+        nonce = f"{stamp}.{self._nonce_mac(stamp)}"
+        return (
+            "WWW-Authenticate",
+            f'Digest realm="{self.options.realm}", nonce="{nonce}", '
+            'algorithm=MD5, qop="auth"',
+        )
+
+    def _nonce_mac(self, stamp):
+        key = self.options.secret.encode()
+        return hmac.new(key, f"nonce:{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _digest_ok(self, request, extension, ha1):
+        """Whether the Authorization of ``request`` answers one of our
+        challenges with the password behind ``ha1``."""
+        params = digest_params(request.get("authorization") or "")
+        nonce = params.get("nonce", "")
+        stamp, _dot, mac = nonce.partition(".")
+        if (
+            params.get("username") != extension
+            or params.get("realm") != self.options.realm
+            or not stamp.isdigit()
+            or not hmac.compare_digest(mac, self._nonce_mac(stamp))
+            or time.time() - int(stamp) > DIGEST_NONCE_AGE
+            or params.get("algorithm", "MD5").upper() != "MD5"
+        ):
+            return False
+
+        def md5(text):
+            return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+        ha2 = md5(f"{request.method}:{params.get('uri', '')}")
+        if params.get("qop"):
+            expected = md5(
+                f"{ha1}:{nonce}:{params.get('nc', '')}:{params.get('cnonce', '')}:"
+                f"{params['qop']}:{ha2}"
+            )
+        else:
+            expected = md5(f"{ha1}:{nonce}:{ha2}")
+        return hmac.compare_digest(expected, params.get("response", ""))
+
+    def _credentials(self, extension):
+        """(status, answer) of Odoo for the digest HA1 of ``extension``;
+        status None when Odoo is unreachable."""
+        body = json.dumps({"extension": extension, "realm": self.options.realm})
+        request = urllib.request.Request(
+            self.options.odoo_url.rstrip("/") + "/calendoc_voip/sip_credentials",
+            data=body.encode(),
+            headers=signing.signed_headers(self.options.secret, body.encode()),
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as answer:
+                return answer.status, json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            return (None if error.code >= 500 else error.code), {}
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            _logger.warning(
+                "Odoo unreachable for credentials of %s: %s", extension, error
+            )
+            return None, {}
 
     def contact_of(self, target):
         """Where to ring ``target``: its registration, else the address in Odoo."""
@@ -734,6 +828,17 @@ class Bridge(asyncio.DatagramProtocol):
         return len(state.get("calls", []))
 
 
+def digest_params(header):
+    """The parameters of a ``Digest k="v", k2=v2`` Authorization value."""
+    _scheme, _space, rest = header.partition(" ")
+    return {
+        key.lower(): quoted if quoted or not bare else bare
+        for key, quoted, bare in re.findall(
+            r'(\w+)\s*=\s*(?:"([^"]*)"|([^\s,]+))', rest
+        )
+    }
+
+
 async def handle_http(bridge, reader, writer):
     """The bridge's HTTP side: POST /originate (signed) and GET /health."""
     status, answer = 400, {"error": "bad request"}
@@ -833,6 +938,9 @@ def parse_args(argv=None):
         "--register-from",
         default="127.0.0.1/32",
         help="networks (comma-separated CIDR) whose phones may REGISTER",
+    )
+    parser.add_argument(
+        "--realm", default="calendoc", help="digest realm of the registrar"
     )
     parser.add_argument("--ring-timeout", type=float, default=30.0)
     parser.add_argument("--retry-delay", type=float, default=1.0)

@@ -18,6 +18,7 @@ REASONS = {
     180: "Ringing",
     200: "OK",
     400: "Bad Request",
+    401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
     480: "Temporarily Unavailable",

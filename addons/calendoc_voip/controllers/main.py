@@ -29,35 +29,10 @@ class CalendocVoipController(http.Controller):
 
         401 unsigned or badly signed, 409 replayed nonce, 400 malformed event,
         404 unknown line or call; 200 with what the bridge must do."""
-        body = request.httprequest.get_data()
+        refused, payload = self._signed_payload("call event")
+        if refused:
+            return refused
         env = request.env
-        # sudo: the shared secret is a system parameter; the caller is the
-        # bridge, authenticated below by its signature, not a user
-        secret = env["ir.config_parameter"].sudo().get_param(PARAM_SECRET)
-        if not secret:
-            _logger.warning("call event refused: no shared secret configured")
-            return self._answer(503, "telephony is not configured")
-        ok, reason, nonce = verify(
-            secret, request.httprequest.headers, body, MAX_SKEW_SECONDS, compare=consteq
-        )
-        if not ok:
-            _logger.warning(
-                "call event refused from %s: %s",
-                request.httprequest.remote_addr,
-                reason,
-            )
-            return self._answer(401, reason)
-        if not env["calendoc.voip.nonce"].sudo()._use(nonce):
-            _logger.warning(
-                "call event refused from %s: replayed nonce",
-                request.httprequest.remote_addr,
-            )
-            return self._answer(409, "replayed request")
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            _logger.warning("call event refused: body is not JSON")
-            return self._answer(400, "the body is not JSON")
         try:
             with env.cr.savepoint():
                 # sudo: the signed bridge acts for the firm; what it may do is
@@ -67,6 +42,63 @@ class CalendocVoipController(http.Controller):
             _logger.warning("call event refused: %s", error.message)
             return self._answer(error.status, error.message)
         return request.make_json_response(result)
+
+    @http.route(
+        "/calendoc_voip/sip_credentials",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,  # the nonce is recorded
+    )
+    def sip_credentials(self, **_kwargs):
+        """The digest HA1 of a phone, for the bridge's registrar; HMAC-signed
+        like the events. 404 unknown extension; ``ha1`` null when the phone
+        has no password."""
+        refused, payload = self._signed_payload("credentials request")
+        if refused:
+            return refused
+        extension = isinstance(payload, dict) and payload.get("extension")
+        realm = isinstance(payload, dict) and payload.get("realm")
+        if not isinstance(extension, str) or not isinstance(realm, str):
+            return self._answer(400, "extension and realm are required")
+        found, ha1 = request.env["calendoc.sip.endpoint"]._digest_ha1(extension, realm)
+        if not found:
+            return self._answer(404, f"unknown extension {extension!r}")
+        return request.make_json_response({"ha1": ha1})
+
+    def _signed_payload(self, what):
+        """(refusal response or None, JSON payload) of a request of the bridge:
+        401 unsigned or badly signed, 409 replayed nonce, 400 not JSON."""
+        body = request.httprequest.get_data()
+        env = request.env
+        # sudo: the shared secret is a system parameter; the caller is the
+        # bridge, authenticated below by its signature, not a user
+        secret = env["ir.config_parameter"].sudo().get_param(PARAM_SECRET)
+        if not secret:
+            _logger.warning("%s refused: no shared secret configured", what)
+            return self._answer(503, "telephony is not configured"), None
+        ok, reason, nonce = verify(
+            secret, request.httprequest.headers, body, MAX_SKEW_SECONDS, compare=consteq
+        )
+        if not ok:
+            _logger.warning(
+                "%s refused from %s: %s", what, request.httprequest.remote_addr, reason
+            )
+            return self._answer(401, reason), None
+        if not env["calendoc.voip.nonce"].sudo()._use(nonce):
+            _logger.warning(
+                "%s refused from %s: replayed nonce",
+                what,
+                request.httprequest.remote_addr,
+            )
+            return self._answer(409, "replayed request"), None
+        try:
+            return None, json.loads(body)
+        except ValueError:
+            _logger.warning("%s refused: body is not JSON", what)
+            return self._answer(400, "the body is not JSON"), None
 
     def _answer(self, status, message):
         return request.make_json_response({"error": message}, status=status)

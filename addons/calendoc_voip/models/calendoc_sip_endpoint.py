@@ -1,3 +1,4 @@
+import hashlib
 import re
 
 from odoo import api, fields, models
@@ -34,6 +35,14 @@ class CalendocSipEndpoint(models.Model):
         help="Ask the phone to pick up by itself (Call-Info answer-after=0), as "
         "the terms recommend: the secretary is on the line at once.",
     )
+    sip_password = fields.Char(
+        string="SIP password",
+        copy=False,
+        groups="calendoc_agenda.group_calendoc_manager",
+        help="The phone's password for the bridge's registrar (digest "
+        "authentication). Empty: the phone registers without one, from the "
+        "phones' network only.",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -61,3 +70,19 @@ class CalendocSipEndpoint(models.Model):
                         contact=endpoint.contact_uri,
                     )
                 )
+
+    @api.model
+    def _digest_ha1(self, extension, realm):
+        """(found, HA1) of the phone ``extension`` for the registrar's digest
+        (RFC 2617/8760, MD5: what SIP phones speak): the hash of
+        ``extension:realm:password``, never the password; HA1 None when the
+        phone has no password."""
+        # sudo: the bridge asks, authenticated by its signature; the password
+        # is readable by managers only and leaves Odoo only hashed with the realm
+        endpoint = self.sudo().search([("extension", "=", extension)], limit=1)
+        if not endpoint:
+            return False, None
+        if not endpoint.sip_password:
+            return True, None
+        secret = f"{extension}:{realm}:{endpoint.sip_password}".encode()
+        return True, hashlib.md5(secret, usedforsecurity=False).hexdigest()

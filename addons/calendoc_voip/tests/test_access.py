@@ -128,3 +128,12 @@ class TestCallAccess(VoipCase):
             self.env["calendoc.sip.endpoint"].with_user(self.secretary).search([]),
             self.endpoint,
         )
+
+    def test_the_sip_password_is_for_managers_only(self):
+        self.endpoint.sip_password = "s3cret-201"
+        manager = new_test_user(
+            self.env, "voip_manager", groups="calendoc_agenda.group_calendoc_manager"
+        )
+        self.assertEqual(self.endpoint.with_user(manager).sip_password, "s3cret-201")
+        with self.assertRaises(AccessError):
+            _password = self.endpoint.with_user(self.secretary).sip_password

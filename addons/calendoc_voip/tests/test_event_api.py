@@ -1,3 +1,4 @@
+import hashlib
 import json
 import time
 
@@ -163,3 +164,21 @@ class TestEventApi(VoipCase, HttpCase):
         self.assertEqual(response.status_code, 503)
         self.assertFalse(self.calls())
         self.env["ir.config_parameter"].set_param("calendoc_voip.secret", SECRET)
+
+    @mute_logger(CONTROLLER_LOG)
+    def test_sip_credentials_are_given_to_the_signed_bridge_only(self):
+        self.endpoint.sip_password = "s3cret-201"
+        url = "/calendoc_voip/sip_credentials"
+        body = json.dumps({"extension": "201", "realm": "calendoc"}).encode()
+        unsigned = self.url_open(url, data=body, headers={})
+        self.assertEqual(unsigned.status_code, 401)
+        self.assertNotIn("ha1", unsigned.text)
+        answer = self.url_open(url, data=body, headers=sign(body))
+        self.assertEqual(answer.status_code, 200)
+        self.assertEqual(
+            answer.json()["ha1"],
+            hashlib.md5(b"201:calendoc:s3cret-201", usedforsecurity=False).hexdigest(),
+        )
+        unknown = json.dumps({"extension": "999", "realm": "calendoc"}).encode()
+        missing = self.url_open(url, data=unknown, headers=sign(unknown))
+        self.assertEqual(missing.status_code, 404)

@@ -141,6 +141,44 @@ class TestSipBridge(VoipCase, HttpCase):
             self.assert_sipp_ok(trunk)
         self.assertIn("dropped a malformed SIP datagram", self.bridge.log())
 
+    def test_a_phone_with_a_password_registers_with_digest_only(self):
+        self.endpoint.sip_password = "s3cret-201"
+        self.endpoint.contact_uri = False
+        self.env.cr.flush()
+        # no credentials: challenged, not registered
+        self.assertEqual(self.register(free_port(), "201"), 401)
+        wrong = self.sipp(
+            "phone_register_digest.xml",
+            free_port(),
+            f"127.0.0.1:{self.bridge.sip_port}",
+            extension="201",
+            password="not-the-password",
+            status=403,
+        )
+        self.assert_sipp_ok(wrong)
+        self.assertIn("REGISTER of 201 from 127.0.0.1 refused", self.bridge.log())
+        self.assertNotIn("not-the-password", self.bridge.log())
+        self.assertNotIn("extension 201 registered", self.bridge.log())
+        registered_port = free_port()
+        right = self.sipp(
+            "phone_register_digest.xml",
+            registered_port,
+            f"127.0.0.1:{self.bridge.sip_port}",
+            extension="201",
+            password="s3cret-201",
+            status=200,
+        )
+        self.assert_sipp_ok(right)
+        self.assertNotIn("s3cret-201", self.bridge.log())
+        phone = self.sipp("phone_answer.xml", registered_port, caller="0612345678")
+        phone.wait_listening()
+        trunk = self.trunk(called=LINE)
+        self.assert_sipp_ok(trunk, phone)
+
+    def test_an_unknown_extension_cannot_register(self):
+        self.assertEqual(self.register(free_port(), "999"), 403)
+        self.assertIn("REGISTER of unknown extension 999 refused", self.bridge.log())
+
     def test_a_phone_outside_the_phones_network_cannot_register(self):
         self.assertEqual(self.register(free_port(), "201", host="127.0.0.2"), 403)
         self.assertIn("REGISTER from 127.0.0.2 refused", self.bridge.log())
