@@ -8,6 +8,7 @@ account) decide what each page holds. The few ``sudo()`` are commented."""
 from datetime import date, datetime, time, timedelta
 
 import pytz
+from markupsafe import Markup
 
 from odoo import Command, fields, http
 from odoo.exceptions import AccessError, MissingError
@@ -19,6 +20,14 @@ from odoo.addons.portal.controllers.portal import CustomerPortal, pager
 PRACTITIONER_GROUP = "calendoc_agenda.group_calendoc_portal_practitioner"
 CLIENT_GROUP = "calendoc_agenda.group_calendoc_portal_client"
 PAGE_SIZE = 40
+DELEGATION_SCOPES = (
+    "scope_agenda_read",
+    "scope_agenda_write",
+    "scope_requesters",
+    "scope_messages",
+    "scope_calls",
+    "scope_statements",
+)
 UPCOMING_STATES = ("booked", "confirmed")
 
 
@@ -303,11 +312,107 @@ class CalendocCustomerPortal(CustomerPortal):
         )
         return request.redirect(order.get_portal_url())
 
+    # --- delegations ------------------------------------------------------------
+    @http.route("/my/calendoc/delegations", type="http", auth="user", website=True)
+    def calendoc_delegations(self, **kw):
+        """The delegations the account grants or receives (read only: they are
+        granted and revoked with the secretariat, which logs each change)."""
+        account = self._account()
+        if not (request.env.user.has_group(CLIENT_GROUP) and account):
+            return self._forbidden()
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "calendoc_delegations",
+                # the user's own rights: delegations of his account only
+                "delegations": request.env["calendoc.delegation"].search(
+                    [], order="date_start desc, id desc"
+                ),
+                "scopes": DELEGATION_SCOPES,
+            }
+        )
+        return request.render("calendoc_portal.calendoc_portal_delegations", values)
+
+    # --- GDPR requests -------------------------------------------------------------
+    @http.route(
+        "/my/calendoc/gdpr",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
+    )
+    def calendoc_gdpr(self, **kw):
+        """A data subject's request (access, rectification, erasure) that the
+        client forwards to the firm, its processor: recorded on the account as
+        a message and a to-do for a secretariat manager."""
+        account = self._account()
+        if not (request.env.user.has_group(CLIENT_GROUP) and account):
+            return self._forbidden()
+        values = self._prepare_portal_layout_values()
+        values.update({"page_name": "calendoc_gdpr", "kinds": self._gdpr_kinds()})
+        if request.httprequest.method != "POST":
+            values["sent"] = bool(kw.get("sent"))
+            return request.render("calendoc_portal.calendoc_portal_gdpr", values)
+        kind = self._gdpr_kinds().get(kw.get("kind"))
+        person = (kw.get("person") or "").strip()
+        details = (kw.get("details") or "").strip()
+        if not (kind and person and details):
+            values.update(
+                {
+                    "error": request.env._(
+                        "Choose the kind of request, and say whom it is about and "
+                        "what is asked."
+                    ),
+                    "form": kw,
+                }
+            )
+            return request.render(
+                "calendoc_portal.calendoc_portal_gdpr", values, status=400
+            )
+        summary = request.env._(
+            "GDPR request (%(kind)s) from %(account)s", kind=kind, account=account.name
+        )
+        note = Markup("<p>%s</p><p>%s</p><p>%s</p>") % (
+            request.env._(
+                "About: %(person)s. Sent by %(user)s.",
+                person=person,
+                user=request.env.user.name,
+            ),
+            details,
+            kind,
+        )
+        # sudo: a portal user may neither post on his account's internal
+        # chatter nor give a task to the firm's staff; the request is his own
+        # account's, checked above
+        account_sudo = account.sudo()
+        account_sudo.message_post(
+            body=Markup("<p><strong>%s</strong></p>") % summary + note,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            author_id=request.env.user.partner_id.id,
+        )
+        managers = request.env.ref("calendoc_agenda.group_calendoc_manager").sudo()
+        manager = managers.users.filtered(lambda u: not u.share)[:1]
+        account_sudo.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=note,
+            user_id=(manager or request.env.ref("base.user_admin")).id,
+        )
+        return request.redirect("/my/calendoc/gdpr?sent=1")
+
     # --- helpers ------------------------------------------------------------------
     def _account(self):
         """The client account of the portal user, if he has one."""
         account = request.env.user.partner_id.commercial_partner_id
         return account if account.is_calendoc_client else account.browse()
+
+    def _gdpr_kinds(self):
+        return {
+            "access": request.env._("access to the data"),
+            "rectification": request.env._("rectification"),
+            "erasure": request.env._("erasure"),
+        }
 
     def _upcoming_domain(self):
         return [
