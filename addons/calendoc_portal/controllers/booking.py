@@ -9,7 +9,7 @@ as a message on the page with an HTTP 4xx status, never as a stack trace.
 """
 
 import logging
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -340,6 +340,8 @@ class CalendocOnlineBooking(http.Controller):
         tz = self._tz(practice)
         days = OrderedDict()
         seen = set()
+        if any_practitioner:
+            slots = self._least_busy(slots, tz)
         for slot in slots:
             if any_practitioner and slot["start"] in seen:
                 continue
@@ -361,6 +363,46 @@ class CalendocOnlineBooking(http.Controller):
             )
         return list(days.values())
 
+    def _least_busy(self, slots, tz):
+        """The slots ordered so that, at each start, the practitioner with the
+        fewest appointments that (local) day comes first, ties by id: "any
+        practitioner" spreads the bookings instead of filling the first one."""
+        if not slots:
+            return slots
+        day = {}
+        for slot in slots:
+            day[id(slot)] = pytz.utc.localize(slot["start"]).astimezone(tz).date()
+        first, last = min(day.values()), max(day.values())
+        bounds = [
+            tz.localize(datetime.combine(d, time())).astimezone(pytz.utc)
+            for d in (first, last + timedelta(days=1))
+        ]
+        load = Counter()
+        # sudo: appointments are counted, never shown (the engine reads them so)
+        for event in self._events().search_fetch(
+            [
+                (
+                    "calendoc_practitioner_id",
+                    "in",
+                    list({s["practitioner_id"] for s in slots}),
+                ),
+                ("calendoc_state", "!=", "cancelled"),
+                ("start", ">=", bounds[0].replace(tzinfo=None)),
+                ("start", "<", bounds[1].replace(tzinfo=None)),
+            ],
+            ["start", "calendoc_practitioner_id"],
+        ):
+            local = pytz.utc.localize(event.start).astimezone(tz).date()
+            load[event.calendoc_practitioner_id.id, local] += 1
+        return sorted(
+            slots,
+            key=lambda s: (
+                s["start"],
+                load[s["practitioner_id"], day[id(s)]],
+                s["practitioner_id"],
+            ),
+        )
+
     def _render_slots(self, practice, kw, error=None, status=200, after=None):
         types = practice._online_types()
         apt_type = types.filtered(lambda t: t.id == _int(kw.get("type_id")))
@@ -368,8 +410,10 @@ class CalendocOnlineBooking(http.Controller):
             apt_type = types
         practitioners = apt_type.practitioner_ids or practice.practitioner_ids
         practitioners = practitioners.filtered("active")
+        # a visitor who let us choose ("any") is offered every practitioner's
+        # slots again, also after losing a race
         chosen = practitioners.filtered(
-            lambda p: p.id == _int(kw.get("practitioner_id"))
+            lambda p: not kw.get("any") and p.id == _int(kw.get("practitioner_id"))
         )
         week = min(max(_int(kw.get("week")), 0), self._max_week(apt_type))
         monday, date_from, date_to = self._week_bounds(practice, week)
@@ -440,6 +484,7 @@ class CalendocOnlineBooking(http.Controller):
                 name: bool(kw.get(name)) for name in ("accept_terms", "accept_sms")
             },
             "honeypot": HONEYPOT,
+            "any_practitioner": bool(kw.get("any")),
             "error": error,
             "today": fields.Date.context_today(practice).isoformat(),
         }
