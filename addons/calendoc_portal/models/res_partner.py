@@ -76,6 +76,18 @@ class ResPartner(models.Model):
                     "password from the sign-in page."
                 )
             )
+        if self.with_context(active_test=False).search_count(
+            [("is_calendoc_client", "=", True), ("calendoc_siret", "=", siret)],
+            limit=1,
+        ):
+            # the SIRET is public (the company register): saying so leaks nothing
+            raise UserError(
+                self.env._(
+                    "This company is already a client (SIRET %(siret)s): its "
+                    "administrator can give you access, or contact the secretariat.",
+                    siret=siret,
+                )
+            )
         country = self.env["res.country"].search(
             [("code", "=", (values.get("country_code") or "FR").upper())], limit=1
         )

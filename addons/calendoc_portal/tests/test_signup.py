@@ -108,7 +108,19 @@ class TestClientSignup(PortalCase):
                 "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
             }
         )
+        self.env["res.partner"].create(
+            {
+                "name": "Cabinet Existant",
+                "is_company": True,
+                "is_calendoc_client": True,
+                "calendoc_siret": "73282932000074",
+            }
+        )
         cases = {
+            "company already a client": (
+                {"siret": "732 829 320 00074"},
+                "already a client",
+            ),
             "invalid SIRET": ({"siret": "44211961600014"}, "not a valid SIRET"),
             "existing email": ({"email": "Deja@Example.fr"}, "already uses this"),
             "weak password": (
