@@ -37,8 +37,8 @@ class CalendarEvent(models.Model):
         with a message for the visitor; a slot taken meanwhile raises the
         agenda's ``ValidationError``."""
         practice = apt_type.practice_id
-        # "today" (pack validity, birth dates) is the practice's, not the public
-        # user's
+        # "today" (for the birth date's check) is the practice's, not the public
+        # user's; pack validity follows the client account's own day anyway
         self = self.with_context(tz=practice.tz or "Europe/Paris")  # noqa: PLW0642
         if not (practice.online_booking and apt_type.online_bookable):
             raise UserError(self.env._("This appointment cannot be booked online."))
