@@ -85,8 +85,9 @@ class ResPartner(models.Model):
                 self.env.uid,
                 fields.Datetime.now(),
                 by_sql,
+                # stored as create() stores them (an integer False is 0)
                 *(
-                    common[name] or None
+                    Move._fields[name].convert_to_column(common[name], Move)
                     for name in (
                         "description",
                         "origin_model",

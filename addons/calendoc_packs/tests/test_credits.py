@@ -416,3 +416,21 @@ class TestCredits(PacksCase):
             ("BE", self.other_account.id),
         )
         self.assertEqual(stored_by_sql["origin_model"], "sms.sms")
+        # without an origin either: the same columns, NULL where create() puts NULL
+        plain = [
+            self.account.with_context(
+                calendoc_ledger_orm=orm
+            )._calendoc_consume_credits("appointment", 1, f"plain:{orm}", None)
+            for orm in (False, True)
+        ]
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT origin_model, origin_id, sms_segments, sms_country_code,
+                   description, charged_for_id, reason, move_type, user_id
+              FROM calendoc_credit_move WHERE id IN %s ORDER BY id
+            """,
+            [tuple(move.id for move in plain)],
+        )
+        by_sql_row, by_orm_row = self.env.cr.fetchall()
+        self.assertEqual(by_sql_row, by_orm_row)
