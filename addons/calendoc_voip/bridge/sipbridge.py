@@ -23,7 +23,6 @@ Run: python3 addons/calendoc_voip/bridge --help
 
 import argparse
 import asyncio
-import collections
 import hashlib
 import hmac
 import ipaddress
@@ -34,10 +33,9 @@ import re
 import secrets
 import signal
 import time
-import urllib.error
-import urllib.request
 
 import signing
+from odoolink import OdooLink
 from sipmessage import (
     Message,
     SipError,
@@ -54,8 +52,6 @@ _logger = logging.getLogger("calendoc_bridge")
 MAX_SKEW = 300
 # How long a digest challenge's nonce may be answered (seconds).
 DIGEST_NONCE_AGE = 300
-HTTP_TIMEOUT = 3
-POSTS_IN_PARALLEL = 4
 T1 = 0.5  # RFC 3261 round-trip estimate, seconds
 
 
@@ -110,21 +106,13 @@ class Call:
         self.pending = 0  # overflow phones not rung yet
 
 
-class Bridge(asyncio.DatagramProtocol):
+class Bridge(OdooLink, asyncio.DatagramProtocol):
     def __init__(self, options):
-        self.options = options
+        super().__init__(options)
         self.transport = None
         self.host, self.port = options.sip_host, options.sip_port
-        self.calls = {}  # Odoo call key -> Call
         self.legs = {}  # SIP call id -> (Call, Leg)
-        # events waiting for Odoo, per call: each call's events go in order,
-        # calls in parallel (a few posts at a time)
-        self.outbox = {}  # call key -> deque of payloads
-        self.senders = {}  # call key -> task draining its deque
-        self.post_slots = asyncio.Semaphore(POSTS_IN_PARALLEL)
-        self.nonces = {}  # nonce -> expiry, for /originate
         self.bindings = {}  # extension -> ((host, port), expiry): registrations
-        self.stats = collections.Counter()
 
     # --- transport ---------------------------------------------------------------
     def connection_made(self, transport):
@@ -390,23 +378,11 @@ class Bridge(asyncio.DatagramProtocol):
     def _credentials(self, extension):
         """(status, answer) of Odoo for the digest HA1 of ``extension``;
         status None when Odoo is unreachable."""
-        body = json.dumps({"extension": extension, "realm": self.options.realm})
-        request = urllib.request.Request(
-            self.options.odoo_url.rstrip("/") + "/calendoc_voip/sip_credentials",
-            data=body.encode(),
-            headers=signing.signed_headers(self.options.secret, body.encode()),
-            method="POST",
+        return self.ask_odoo(
+            "/calendoc_voip/sip_credentials",
+            {"extension": extension, "realm": self.options.realm},
+            f"credentials of {extension}",
         )
-        try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as answer:
-                return answer.status, json.loads(answer.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            return (None if error.code >= 500 else error.code), {}
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            _logger.warning(
-                "Odoo unreachable for credentials of %s: %s", extension, error
-            )
-            return None, {}
 
     def contact_of(self, target):
         """Where to ring ``target``: its registration, else the address in Odoo."""
@@ -684,93 +660,6 @@ class Bridge(asyncio.DatagramProtocol):
         self.stats["originated"] += 1
         self.save_state()
         return 202
-
-    # --- Odoo link -----------------------------------------------------------------
-    def queue_event(self, call, event, when, **extra):
-        self.queue_payload(self.event_payload(call, event, when, **extra))
-
-    def queue_payload(self, payload):
-        key = payload["call_id"]
-        self.outbox.setdefault(key, collections.deque()).append(payload)
-        if key not in self.senders:
-            self.senders[key] = asyncio.ensure_future(self.drain(key))
-
-    def pending_events(self):
-        return [payload for queue in self.outbox.values() for payload in queue]
-
-    def event_payload(self, call, event, when, **extra):
-        payload = {
-            "event": event,
-            "call_id": call.key,
-            "direction": call.direction,
-            "from": call.caller,
-            "to": call.called,
-            "time": when,
-        }
-        payload.update({k: v for k, v in extra.items() if v is not None})
-        return payload
-
-    async def post_event(self, call, event, when, wait=False, **extra):
-        """Post one event now; (status, answer), status None when unreachable."""
-        payload = self.event_payload(call, event, when, **extra)
-        async with self.post_slots:
-            return await asyncio.get_running_loop().run_in_executor(
-                None, self._post, payload
-            )
-
-    def _post(self, payload):
-        body = json.dumps(payload).encode()
-        request = urllib.request.Request(
-            self.options.odoo_url.rstrip("/") + "/calendoc_voip/event",
-            data=body,
-            headers=signing.signed_headers(self.options.secret, body),
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as answer:
-                self.stats["posted"] += 1
-                return answer.status, json.loads(answer.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            detail = error.read()[:200].decode("utf-8", "replace")
-            if error.code >= 500:
-                return None, {}
-            _logger.warning(
-                "Odoo refused %s of %s: %s %s",
-                payload["event"],
-                payload["call_id"],
-                error.code,
-                detail,
-            )
-            return error.code, {}
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            _logger.warning(
-                "Odoo unreachable for %s of %s: %s",
-                payload["event"],
-                payload["call_id"],
-                error,
-            )
-            return None, {}
-
-    async def drain(self, key):
-        """Post the events of one call in order, retrying while Odoo is away
-        (events are idempotent: a retry after a lost answer is harmless)."""
-        loop = asyncio.get_running_loop()
-        queue = self.outbox[key]
-        try:
-            while queue:
-                async with self.post_slots:
-                    status, _answer = await loop.run_in_executor(
-                        None, self._post, queue[0]
-                    )
-                if status is None:
-                    self.stats["retries"] += 1
-                    await asyncio.sleep(self.options.retry_delay)
-                    continue
-                queue.popleft()
-            del self.outbox[key]
-        finally:
-            self.senders.pop(key, None)
-            self.save_state()
 
     # --- state across restarts -----------------------------------------------------
     def save_state(self):

@@ -1,0 +1,144 @@
+"""The bridge's link to Odoo, shared by its drivers (SIP and Asterisk ARI).
+
+Call events are signed (``signing.py``) and posted to ``/calendoc_voip/event``.
+Events Odoo could not take (link down) are kept per call, in order, and
+retried until it answers: they are idempotent on (call id, event type), so a
+retry never duplicates. A driver keeps its calls in ``self.calls`` (key ->
+an object with ``key``, ``direction``, ``caller``, ``called``) and writes
+``save_state``.
+"""
+
+import asyncio
+import collections
+import json
+import logging
+import urllib.error
+import urllib.request
+
+import signing
+
+_logger = logging.getLogger("calendoc_bridge")
+HTTP_TIMEOUT = 3
+POSTS_IN_PARALLEL = 4
+
+
+class OdooLink:
+    def __init__(self, options):
+        self.options = options
+        self.calls = {}  # Odoo call key -> call
+        # events waiting for Odoo, per call: each call's events go in order,
+        # calls in parallel (a few posts at a time)
+        self.outbox = {}  # call key -> deque of payloads
+        self.senders = {}  # call key -> task draining its deque
+        self.post_slots = asyncio.Semaphore(POSTS_IN_PARALLEL)
+        self.nonces = {}  # nonce -> expiry, for /originate
+        self.stats = collections.Counter()
+
+    def queue_event(self, call, event, when, **extra):
+        self.queue_payload(self.event_payload(call, event, when, **extra))
+
+    def queue_payload(self, payload):
+        key = payload["call_id"]
+        self.outbox.setdefault(key, collections.deque()).append(payload)
+        if key not in self.senders:
+            self.senders[key] = asyncio.ensure_future(self.drain(key))
+
+    def pending_events(self):
+        return [payload for queue in self.outbox.values() for payload in queue]
+
+    def event_payload(self, call, event, when, **extra):
+        payload = {
+            "event": event,
+            "call_id": call.key,
+            "direction": call.direction,
+            "from": call.caller,
+            "to": call.called,
+            "time": when,
+        }
+        payload.update({k: v for k, v in extra.items() if v is not None})
+        return payload
+
+    async def post_event(self, call, event, when, wait=False, **extra):
+        """Post one event now; (status, answer), status None when unreachable."""
+        payload = self.event_payload(call, event, when, **extra)
+        async with self.post_slots:
+            return await asyncio.get_running_loop().run_in_executor(
+                None, self._post, payload
+            )
+
+    def _post(self, payload):
+        body = json.dumps(payload).encode()
+        request = urllib.request.Request(
+            self.options.odoo_url.rstrip("/") + "/calendoc_voip/event",
+            data=body,
+            headers=signing.signed_headers(self.options.secret, body),
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as answer:
+                self.stats["posted"] += 1
+                return answer.status, json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            detail = error.read()[:200].decode("utf-8", "replace")
+            if error.code >= 500:
+                return None, {}
+            _logger.warning(
+                "Odoo refused %s of %s: %s %s",
+                payload["event"],
+                payload["call_id"],
+                error.code,
+                detail,
+            )
+            return error.code, {}
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            _logger.warning(
+                "Odoo unreachable for %s of %s: %s",
+                payload["event"],
+                payload["call_id"],
+                error,
+            )
+            return None, {}
+
+    async def drain(self, key):
+        """Post the events of one call in order, retrying while Odoo is away
+        (events are idempotent: a retry after a lost answer is harmless)."""
+        loop = asyncio.get_running_loop()
+        queue = self.outbox[key]
+        try:
+            while queue:
+                async with self.post_slots:
+                    status, _answer = await loop.run_in_executor(
+                        None, self._post, queue[0]
+                    )
+                if status is None:
+                    self.stats["retries"] += 1
+                    await asyncio.sleep(self.options.retry_delay)
+                    continue
+                queue.popleft()
+            del self.outbox[key]
+        finally:
+            self.senders.pop(key, None)
+            self.save_state()
+
+    def ask_odoo(self, path, payload, what):
+        """(status, answer) of a signed POST of ``payload`` to Odoo's ``path``
+        (blocking: run it in an executor); status None when Odoo is
+        unreachable or failing (5xx)."""
+        body = json.dumps(payload).encode()
+        request = urllib.request.Request(
+            self.options.odoo_url.rstrip("/") + path,
+            data=body,
+            headers=signing.signed_headers(self.options.secret, body),
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as answer:
+                return answer.status, json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            return (None if error.code >= 500 else error.code), {}
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            _logger.warning("Odoo unreachable for %s: %s", what, error)
+            return None, {}
+
+    def save_state(self):
+        """Write the calls in progress and the undelivered events (drivers)."""
