@@ -197,6 +197,14 @@ def bench_event(args):
             limit=3,
         )
         account.calendoc_secretary_ids = [Command.link(u.id) for u in users]
+        # their phones, as in production: the answer lists whom to ring
+        with_phone = env["calendoc.sip.endpoint"].search([]).user_id
+        env["calendoc.sip.endpoint"].create(
+            [
+                {"user_id": user.id, "extension": "98%02d" % index}
+                for index, user in enumerate(users - with_phone)
+            ]
+        )
         env["calendoc.duty"].create(
             [
                 {

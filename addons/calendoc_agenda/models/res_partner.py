@@ -126,38 +126,46 @@ class ResPartner(models.Model):
         value = scope_of(operator, value)
         if not value:
             raise UserError(self.env._("Unsupported search on account access."))
-        if self.env.user.calendoc_sees_all_accounts:
-            # auditors read everything and change nothing
-            writes = value == "agenda_write"
-            if not writes or self.env.user.calendoc_changes_all_accounts:
-                return [(1, "=", 1)]
-        if value == "config":
-            # Practitioners read the configuration of their own accounts.
-            return [
-                "|",
-                (
-                    "id",
-                    "in",
-                    self.env["calendoc.delegation"]._accessible_accounts_sql(
-                        "agenda_read"
-                    ),
-                ),
-                (
-                    "id",
-                    "in",
-                    self.env["calendoc.practitioner"]
-                    .sudo()
-                    ._search([("user_id", "=", self.env.uid)])
-                    .subselect("account_id"),
-                ),
-            ]
+        if value != "config":
+            accounts = self._calendoc_reached_accounts_sql(value)
+            return [(1, "=", 1)] if accounts is None else [("id", "in", accounts)]
+        if self._calendoc_reaches_all_accounts(value):
+            return [(1, "=", 1)]
+        # Practitioners read the configuration of their own accounts.
         return [
+            "|",
             (
                 "id",
                 "in",
-                self.env["calendoc.delegation"]._accessible_accounts_sql(value),
-            )
+                self.env["calendoc.delegation"]._accessible_accounts_sql("agenda_read"),
+            ),
+            (
+                "id",
+                "in",
+                self.env["calendoc.practitioner"]
+                .sudo()
+                ._search([("user_id", "=", self.env.uid)])
+                .subselect("account_id"),
+            ),
         ]
+
+    def _calendoc_reaches_all_accounts(self, scope):
+        """Whether the current user reaches every account for ``scope``:
+        auditors read everything and change nothing."""
+        user = self.env.user
+        if not user.calendoc_sees_all_accounts:
+            return False
+        return scope != "agenda_write" or user.calendoc_changes_all_accounts
+
+    @api.model
+    def _calendoc_reached_accounts_sql(self, scope):
+        """SQL selecting the client accounts the current user reaches for
+        ``scope`` (any scope but "config"), None when she reaches them all.
+        The search on ``calendoc_access_scope`` (hence the record rules) is
+        made of it; routing code tests it for several users in one query."""
+        if self._calendoc_reaches_all_accounts(scope):
+            return None
+        return self.env["calendoc.delegation"]._accessible_accounts_sql(scope)
 
     def _compute_calendoc_appointment_counts(self):
         now = fields.Datetime.now()

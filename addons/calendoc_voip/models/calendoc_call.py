@@ -30,6 +30,16 @@ OVERFLOW_SECONDS = 15
 # Who reaches a call's account without these scopes (a delegation of calls
 # only) sees the number in the popup, not who calls nor his appointments.
 CARD_SCOPES = ("requesters", "agenda_read")
+# What an incoming call reads of the client account.
+ACCOUNT_FIELDS = [
+    "active",
+    "name",
+    "tz",
+    "country_id",
+    "calendoc_offer",
+    "calendoc_call_recording",
+    "calendoc_recording_announcement",
+]
 # Appointment types and slots each the popup shows (the slot finder behind
 # "Book" shows the rest).
 POPUP_TYPES = 2
@@ -112,6 +122,8 @@ class CalendocCall(models.Model):
         string="Duration (s)",
         compute="_compute_times",
         store=True,
+        # in the INSERT, not a second UPDATE of every new call
+        precompute=True,
         aggregator="avg",
         help="From answer to hang-up.",
     )
@@ -119,6 +131,8 @@ class CalendocCall(models.Model):
         string="Wait (s)",
         compute="_compute_times",
         store=True,
+        # in the INSERT, not a second UPDATE of every new call
+        precompute=True,
         aggregator="avg",
         help="From ringing to answer (or to hang-up when nobody answered).",
     )
@@ -126,12 +140,16 @@ class CalendocCall(models.Model):
         string="Answered (%)",
         compute="_compute_rates",
         store=True,
+        # in the INSERT, not a second UPDATE of every new call
+        precompute=True,
         aggregator="avg",
     )
     booked_percent = fields.Integer(
         string="Bookings per call (%)",
         compute="_compute_rates",
         store=True,
+        # in the INSERT, not a second UPDATE of every new call
+        precompute=True,
         aggregator="avg",
     )
     appointment_id = fields.Many2one(
@@ -383,13 +401,17 @@ class CalendocCall(models.Model):
     def _create_incoming(self, call_key, payload, when):
         called = to_e164(payload.get("to") or "")
         line = called and self.env["calendoc.practice.line"].search(
-            [("number", "=", called)], limit=1
+            [("number", "=", called)], limit=1, order="id"
         )
         if not line:
             raise VoipEventError(
                 404, f"no practice line for the dialled number {payload.get('to')!r}"
             )
         account = line.practice_id.account_id
+        # what this event reads of the account and its country, not every
+        # column of res.partner (the ORM's prefetch): on every incoming call
+        account.fetch(ACCOUNT_FIELDS)
+        account.country_id.fetch(["code"])
         caller = to_e164(payload.get("from") or "", account.country_id.code or "FR")
         requesters = (
             self.env["res.partner"]._calendoc_search_by_phone(caller, account)
@@ -552,6 +574,9 @@ class CalendocCall(models.Model):
         Secretaries to ring are the on-duty users who reach the account's calls."""
         self.ensure_one()
         duties = self.env["calendoc.duty"]._on_duty(self.practice_id)
+        # what routing and the rights read of the users, not every column
+        duties.user_id.fetch(["active", "partner_id"])
+        duties.user_id.partner_id.fetch(["commercial_partner_id"])
         users = duties.user_id.filtered("active")
         at_once = duties.filtered(lambda duty: not duty.overflow).user_id
         reach = self._scopes_of(users, {"calls", *scopes})
@@ -561,27 +586,27 @@ class CalendocCall(models.Model):
     def _scopes_of(self, users, scopes):
         """{user id: the ``scopes`` each of ``users`` reaches now on this call's
         account}, in one query whatever the number of users and scopes: each
-        test is the account search the record rules make for that user."""
+        test is the SQL the record rules' account search is made of, for that
+        user (``res.partner._calendoc_reached_accounts_sql``)."""
         self.ensure_one()
+        account = self.account_id
+        account.fetch(ACCOUNT_FIELDS)
+        reach = {user.id: set() for user in users}
+        if not account.active:
+            return reach
         tests, keys = [], []
         for user in users:
-            # sudo: read the account as the system, but the scope search reads
-            # the uid of with_user(): the rights of that secretary
+            # sudo: the rights of that secretary are read from the uid of
+            # with_user(), not from the record rules of the system
             partners = self.env["res.partner"].with_user(user).sudo()
             for scope in sorted(scopes):
-                query = partners._search(
-                    [
-                        ("id", "=", self.account_id.id),
-                        ("calendoc_access_scope", "like", f",{scope},"),
-                    ]
-                )
+                accounts = partners._calendoc_reached_accounts_sql(scope)
                 tests.append(
-                    SQL("FALSE")
-                    if query.is_empty()
-                    else SQL("EXISTS(%s)", query.select())
+                    SQL("TRUE")
+                    if accounts is None
+                    else SQL("%s IN %s", account.id, accounts)
                 )
                 keys.append((user.id, scope))
-        reach = {user.id: set() for user in users}
         if tests:
             self.env.cr.execute(SQL("SELECT %s", SQL(", ").join(tests)))
             for (user_id, scope), ok in zip(keys, self.env.cr.fetchone(), strict=True):
@@ -628,6 +653,8 @@ class CalendocCall(models.Model):
             )[:5]
         else:
             requesters = Partner
+        # the card shows their names, not every column of res.partner
+        requesters.fetch(["name"])
         now = fields.Datetime.now()
         return {
             "call": self.id,

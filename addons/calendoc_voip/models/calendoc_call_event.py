@@ -14,7 +14,10 @@ class CalendocCallEvent(models.Model):
     call_id = fields.Many2one(
         "calendoc.call", required=True, ondelete="cascade", index=True
     )
-    account_id = fields.Many2one(related="call_id.account_id", store=True)
+    # in the INSERT, not a second UPDATE of every event recorded
+    account_id = fields.Many2one(
+        related="call_id.account_id", store=True, precompute=True
+    )
     sip_call_id = fields.Char(required=True)
     kind = fields.Selection(
         [

@@ -75,7 +75,11 @@ class CalendocDuty(models.Model):
     @api.model
     def _on_duty(self, practice, when=None):
         """Duty lines in force now (or at ``when``, naive UTC) for ``practice``."""
-        tz = pytz.timezone(self.env.company.partner_id.tz or "Europe/Paris")
+        company = self.env.company
+        # only the time zone, not every column of the company and its partner
+        company.fetch(["partner_id"])
+        company.partner_id.fetch(["tz"])
+        tz = pytz.timezone(company.partner_id.tz or "Europe/Paris")
         local = pytz.utc.localize(when or fields.Datetime.now()).astimezone(tz)
         weekday = local.weekday()
         hour = local.hour + local.minute / 60

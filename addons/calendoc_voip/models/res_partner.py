@@ -52,15 +52,23 @@ class ResPartner(models.Model):
                 for event in events
             ]
 
+        shown = [
+            "start",
+            "calendoc_practitioner_id",
+            "calendoc_type_id",
+            "calendoc_state",
+        ]
         return {
             "id": self.id,
             "name": self.name,
             "upcoming": rows(
-                Event.search([*common, ("start", ">=", now)], order="start", limit=5)
+                Event.search_fetch(
+                    [*common, ("start", ">=", now)], shown, order="start", limit=5
+                )
             ),
             "past": rows(
-                Event.search(
-                    [*common, ("start", "<", now)], order="start desc", limit=5
+                Event.search_fetch(
+                    [*common, ("start", "<", now)], shown, order="start desc", limit=5
                 )
             ),
         }
