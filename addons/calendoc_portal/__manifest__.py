@@ -1,7 +1,8 @@
 {
     "name": "CalenDoc Portal",
-    "summary": "Client portal and public online booking for the practices",
-    "version": "18.0.1.0.0",
+    "summary": "Client portal, messages with the secretariat about patients, "
+    "and public online booking for the practices",
+    "version": "18.0.1.1.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
@@ -9,7 +10,9 @@
     "depends": ["calendoc_packs", "auth_signup", "portal", "payment", "sale"],
     "data": [
         "security/ir.model.access.csv",
+        "security/calendoc_portal_security.xml",
         "views/calendoc_practice_views.xml",
+        "views/calendoc_requester_thread_views.xml",
         "views/calendoc_online_templates.xml",
         "views/calendoc_portal_templates.xml",
         "views/calendoc_signup_templates.xml",

@@ -11,11 +11,13 @@ import pytz
 from markupsafe import Markup
 
 from odoo import Command, fields, http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date, format_datetime
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager
+
+from ..models.calendoc_requester_thread import MAX_MESSAGE_LENGTH
 
 PRACTITIONER_GROUP = "calendoc_agenda.group_calendoc_portal_practitioner"
 CLIENT_GROUP = "calendoc_agenda.group_calendoc_portal_client"
@@ -29,6 +31,9 @@ DELEGATION_SCOPES = (
     "scope_statements",
 )
 UPCOMING_STATES = ("booked", "confirmed")
+# attachments of a portal message: how many, how big each
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def _date(value, default):
@@ -57,6 +62,12 @@ class CalendocCustomerPortal(CustomerPortal):
                     [("account_id", "=", self._account().id)]
                 )
                 if user.has_group(CLIENT_GROUP)
+                else 0
+            )
+        if "calendoc_message_count" in counters:
+            values["calendoc_message_count"] = (
+                request.env["calendoc.requester.thread"].search_count([])
+                if user.has_group(PRACTITIONER_GROUP)
                 else 0
             )
         return values
@@ -401,11 +412,211 @@ class CalendocCustomerPortal(CustomerPortal):
         )
         return request.redirect("/my/calendoc/gdpr?sent=1")
 
+    # --- messages with the secretariat about a requester --------------------------
+    @http.route(
+        ["/my/calendoc/messages", "/my/calendoc/messages/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def calendoc_messages(self, page=1, **kw):
+        """The conversations with the secretariat about the requesters the
+        user may see (record rules: his account's, or his own patients')."""
+        if not request.env.user.has_group(PRACTITIONER_GROUP):
+            return self._forbidden()
+        Thread = request.env["calendoc.requester.thread"]
+        total = Thread.search_count([])
+        page_pager = pager(
+            url="/my/calendoc/messages", total=total, page=page, step=PAGE_SIZE
+        )
+        threads = Thread.search([], limit=PAGE_SIZE, offset=page_pager["offset"])
+        unread = threads._calendoc_unread_for(request.env.user.partner_id)
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "calendoc_messages",
+                "threads": threads,
+                "unread": unread,
+                "pager": page_pager,
+                "tz": request.env.user.tz or "Europe/Paris",
+            }
+        )
+        return request.render("calendoc_portal.calendoc_portal_threads", values)
+
+    @http.route(
+        "/my/calendoc/messages/new",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
+    )
+    def calendoc_message_new(self, requester_id=None, **kw):
+        """Write to the secretariat about a requester the user may see: the
+        conversation about him if there is one, else a new one."""
+        if not request.env.user.has_group(PRACTITIONER_GROUP):
+            return self._forbidden()
+        requester = self._requester(requester_id)
+        if not requester:
+            return self._not_found(request.env._("No such patient among yours."))
+        Thread = request.env["calendoc.requester.thread"]
+        thread = Thread.search([("requester_id", "=", requester.id)], limit=1)
+        if thread:
+            return request.redirect(thread.access_url)
+        if request.httprequest.method != "POST":
+            return self._render_thread(Thread, requester)
+        try:
+            attachments = self._uploaded_files()
+            Thread._calendoc_check_text(kw.get("body"))
+            with request.env.cr.savepoint():
+                thread = Thread._calendoc_thread_for(requester)
+                thread._calendoc_post_from_client(kw.get("body"), attachments)
+        except ValidationError as error:
+            return self._render_thread(
+                Thread, requester, error=error.args[0], body=kw.get("body")
+            )
+        return request.redirect(f"{thread.access_url}?sent=1")
+
+    @http.route(
+        "/my/calendoc/messages/<int:thread_id>",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
+    )
+    def calendoc_message_thread(self, thread_id, **kw):
+        """One conversation: the messages, a form to answer."""
+        if not request.env.user.has_group(PRACTITIONER_GROUP):
+            return self._forbidden()
+        thread = request.env["calendoc.requester.thread"].browse(thread_id)
+        try:
+            if not thread.exists():
+                raise MissingError(request.env._("No such conversation."))
+            thread.check_access("read")
+        except (AccessError, MissingError):
+            return self._not_found(
+                request.env._("This conversation does not exist or is not yours.")
+            )
+        if request.httprequest.method == "POST":
+            try:
+                attachments = self._uploaded_files()
+                thread._calendoc_post_from_client(kw.get("body"), attachments)
+            except ValidationError as error:
+                return self._render_thread(
+                    thread,
+                    thread.requester_id,
+                    error=error.args[0],
+                    body=kw.get("body"),
+                )
+            return request.redirect(f"{thread.access_url}?sent=1")
+        thread._calendoc_mark_seen()
+        return self._render_thread(thread, thread.requester_id, sent=kw.get("sent"))
+
     # --- helpers ------------------------------------------------------------------
     def _account(self):
         """The client account of the portal user, if he has one."""
         account = request.env.user.partner_id.commercial_partner_id
         return account if account.is_calendoc_client else account.browse()
+
+    def _requester(self, requester_id):
+        """The requester ``requester_id`` if the user may see him (one of his
+        appointments is in the user's agenda), else an empty recordset (a
+        tampered or foreign id)."""
+        Partner = request.env["res.partner"]
+        try:
+            requester = Partner.browse(int(requester_id or 0))
+            request.env["calendoc.requester.thread"]._calendoc_check_requesters(
+                requester.exists()
+            )
+        except (AccessError, ValueError):
+            return Partner
+        # sudo: the requester of an appointment the user may read (checked
+        # above); portal users read no contact outside their own company
+        requester = requester.sudo().exists()
+        return requester if requester.is_calendoc_requester else Partner
+
+    def _uploaded_files(self):
+        """The files attached to the posted message, [(name, bytes)], or a
+        ValidationError if there are too many or one is too big."""
+        files = [
+            file
+            for file in request.httprequest.files.getlist("attachments")
+            if file.filename
+        ]
+        if len(files) > MAX_ATTACHMENTS:
+            raise ValidationError(
+                request.env._(
+                    "Attach at most %(count)s files to a message.",
+                    count=MAX_ATTACHMENTS,
+                )
+            )
+        attachments = []
+        for file in files:
+            content = file.read(MAX_ATTACHMENT_BYTES + 1)
+            if len(content) > MAX_ATTACHMENT_BYTES:
+                raise ValidationError(
+                    request.env._(
+                        "%(name)s is too big: a file has at most %(size)s MB.",
+                        name=file.filename,
+                        size=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+                    )
+                )
+            attachments.append((file.filename, content))
+        return attachments
+
+    def _render_thread(self, thread, requester, error=None, body=None, sent=False):
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "calendoc_message",
+                "thread": thread,
+                "requester_name": thread.name if thread else requester.name,
+                "requester_id": requester.id,
+                "messages": self._message_rows(thread) if thread else [],
+                "error": error,
+                "body": body or "",
+                "sent": bool(sent),
+                "max_length": MAX_MESSAGE_LENGTH,
+                "max_attachments": MAX_ATTACHMENTS,
+                "tz": request.env.user.tz or "Europe/Paris",
+            }
+        )
+        return request.render(
+            "calendoc_portal.calendoc_portal_thread",
+            values,
+            status=400 if error else 200,
+        )
+
+    def _message_rows(self, thread):
+        rows = []
+        for message in thread._calendoc_public_messages():
+            attachments = []
+            # sudo (the messages are): a portal user downloads an attachment
+            # through its access token only, given for the messages of a
+            # thread he may read (checked by _calendoc_public_messages)
+            for attachment in message.attachment_ids:
+                token = attachment.generate_access_token()[0]
+                attachments.append(
+                    {
+                        "name": attachment.name,
+                        "url": f"/web/content/{attachment.id}?download=true"
+                        f"&access_token={token}",
+                    }
+                )
+            rows.append(
+                {
+                    "message": message,
+                    "author": message.author_id.name,
+                    "from_secretariat": not message.author_id.partner_share,
+                    "date": format_datetime(
+                        request.env,
+                        message.date,
+                        tz=request.env.user.tz or "Europe/Paris",
+                        dt_format="short",
+                    ),
+                    "attachments": attachments,
+                }
+            )
+        return rows
 
     def _gdpr_kinds(self):
         return {
@@ -444,12 +655,13 @@ class CalendocCustomerPortal(CustomerPortal):
             status=403,
         )
 
-    def _not_found(self):
+    def _not_found(self, message=None):
         return request.render(
             "calendoc_portal.calendoc_portal_message",
             {
                 "title": request.env._("Not found"),
-                "message": request.env._(
+                "message": message
+                or request.env._(
                     "This appointment does not exist or is not yours to see."
                 ),
             },

@@ -20,6 +20,46 @@ class ResPartner(models.Model):
     calendoc_terms_accepted_date = fields.Datetime(
         string="Terms accepted on", readonly=True, copy=False
     )
+    calendoc_thread_count = fields.Integer(
+        string="Messages with the client",
+        compute="_compute_calendoc_thread_count",
+    )
+
+    def _compute_calendoc_thread_count(self):
+        # under the user's rights: a conversation he may not read is not counted
+        counts = dict(
+            self.env["calendoc.requester.thread"]._read_group(
+                [("requester_id", "in", self.ids)], ["requester_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.calendoc_thread_count = counts.get(partner, 0)
+
+    def unlink(self):
+        # the conversations about a deleted requester go with their messages
+        # and attachments (a database cascade would leave the messages behind)
+        requesters = self.filtered("is_calendoc_requester")
+        if requesters:
+            requesters.check_access("unlink")
+            # sudo: whoever may delete the requester deletes what is written
+            # about him (checked just above)
+            self.env["calendoc.requester.thread"].sudo()._calendoc_erase_personal_data(
+                requesters
+            )
+        return super().unlink()
+
+    def action_calendoc_requester_thread(self):
+        """Open the conversation with the client about this requester, started
+        if there is none yet."""
+        self.ensure_one()
+        thread = self.env["calendoc.requester.thread"]._calendoc_thread_for(self)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "calendoc.requester.thread",
+            "res_id": thread.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
 
     @api.model
     def _calendoc_signup(self, values):

@@ -1,1 +1,7 @@
-from . import test_online_booking, test_manage_link, test_portal, test_ui
+from . import (
+    test_manage_link,
+    test_online_booking,
+    test_portal,
+    test_requester_messages,
+    test_ui,
+)
