@@ -8,6 +8,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.calendoc_voip.tests.common import VoipCase, sign
 from odoo.addons.calendoc_voip.tests.sip_harness import BridgeProcess, Sipp, free_port
+from odoo.addons.calendoc_voip.tests.test_ari_bridge import AriCase
 
 
 @tagged("post_install", "-at_install")
@@ -50,3 +51,27 @@ class TestCallsRefusedByPack(VoipCase, HttpCase):
                 [("called_number", "=", "+33241112233")]
             )
             self.assertEqual(call.outcome, "refused")
+
+
+@tagged("post_install", "-at_install")
+class TestAriCallsRefusedByPack(AriCase):
+    """The same refusal through Asterisk (ARI stand-in): the caller's channel
+    is hung up with the 'rejected' cause, no phone rings."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.account.calendoc_offer = "premium"
+
+    @mute_logger("odoo.addons.calendoc_voip.models.calendoc_call")
+    def test_the_caller_is_hung_up_and_no_phone_rings(self):
+        self.bridge = self.start_bridge()
+        caller = self.ari.incoming("+33241112233", "0612345678")
+        self.ari.wait_for(lambda: caller not in self.ari.channels, "the hang-up")
+        self.assertEqual(self.ari.hangups, [(caller, "rejected")])
+        self.assertEqual(self.ari.originated, [])
+        self.assertIn("refused: calls not allowed, hung up", self.bridge.log())
+        call = self.wait_for_call([("sip_call_id", "=", caller)])
+        self.assertEqual(call.outcome, "refused")
+        with self.registry.test_lock:
+            self.assertFalse(self.bus_messages("calendoc_voip/incoming_call"))

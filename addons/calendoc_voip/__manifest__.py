@@ -15,6 +15,7 @@
         "views/calendoc_call_views.xml",
         "views/calendoc_duty_views.xml",
         "views/calendoc_sip_endpoint_views.xml",
+        "views/calendoc_pbx_views.xml",
         "views/res_partner_views.xml",
         "views/calendoc_voip_menus.xml",
     ],

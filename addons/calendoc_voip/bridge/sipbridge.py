@@ -802,7 +802,7 @@ def serve(bridge, method, path, headers, body):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description="CalenDoc telephony bridge (SIP B2BUA)"
+        description="CalenDoc telephony bridge (SIP B2BUA, or Asterisk through ARI)"
     )
     parser.add_argument(
         "--sip", default="127.0.0.1:5060", help="host:port to listen on (UDP)"
@@ -814,7 +814,12 @@ def parse_args(argv=None):
         "--odoo-url", required=True, help="Odoo's URL, as http://127.0.0.1:8069"
     )
     parser.add_argument(
-        "--trunk", required=True, help="host:port of the SIP trunk for outgoing calls"
+        "--trunk", help="host:port of the SIP trunk for outgoing calls (SIP only)"
+    )
+    parser.add_argument(
+        "--pbx",
+        help="the PBX connection (id or name) configured in Odoo, asked to Odoo "
+        "at start (signed): an Asterisk one is driven through ARI",
     )
     parser.add_argument(
         "--secret-file",
@@ -833,6 +838,13 @@ def parse_args(argv=None):
     )
     parser.add_argument("--ring-timeout", type=float, default=30.0)
     parser.add_argument("--retry-delay", type=float, default=1.0)
+    parser.add_argument(
+        "--reconnect-delay",
+        type=float,
+        default=1.0,
+        help="first wait before reconnecting a dropped ARI WebSocket (doubled "
+        "up to 30 s)",
+    )
     parser.add_argument("--log-level", default="INFO")
     options = parser.parse_args(argv)
     if options.secret_file:
@@ -842,6 +854,8 @@ def parse_args(argv=None):
         options.secret = os.environ.get("CALENDOC_VOIP_SECRET", "")
     if not options.secret:
         parser.error("no shared secret: --secret-file or $CALENDOC_VOIP_SECRET")
+    if not options.pbx and not options.trunk:
+        parser.error("--trunk is required without --pbx")
     options.register_from = [
         ipaddress.ip_network(net.strip(), strict=False)
         for net in options.register_from.split(",")
@@ -890,4 +904,40 @@ def main(argv=None):
         level=options.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    config = fetch_pbx_config(options) if options.pbx else {"kind": "sip"}
+    if config["kind"] == "asterisk_ari":
+        # imported here: the ARI driver reuses this module's HTTP side
+        import ari  # pylint: disable=import-outside-toplevel
+
+        asyncio.run(ari.run(options, config))
+        return
+    if not options.trunk:
+        raise SystemExit(f"PBX {config['name']} is SIP: --trunk is required")
     asyncio.run(run(options))
+
+
+def fetch_pbx_config(options):
+    """The PBX connection ``--pbx`` as configured in Odoo (signed request),
+    asked again while Odoo is unreachable; exits when Odoo refuses."""
+    link = OdooLink(options)
+    delay = 1
+    while True:
+        status, config = link.ask_odoo(
+            "/calendoc_voip/pbx_config", {"pbx": options.pbx}, "the PBX configuration"
+        )
+        if status == 200:
+            break
+        if status is not None:
+            raise SystemExit(
+                f"Odoo refused the configuration of PBX {options.pbx!r}: HTTP {status}"
+            )
+        _logger.warning("Odoo unreachable, PBX configuration asked again in %ds", delay)
+        time.sleep(delay)
+        delay = min(delay * 2, 30)
+    _logger.info(
+        "PBX %s (%s): %s",
+        config["name"],
+        config["kind"],
+        config.get("ari", {}).get("url", "SIP"),
+    )
+    return config

@@ -7,6 +7,7 @@ from odoo.tools import consteq
 
 from ..bridge.signing import verify
 from ..models.calendoc_call import VoipEventError
+from ..models.calendoc_pbx import STATUSES
 from ..models.calendoc_voip_nonce import MAX_SKEW_SECONDS
 from ..models.res_config_settings import PARAM_SECRET
 
@@ -67,6 +68,60 @@ class CalendocVoipController(http.Controller):
         if not found:
             return self._answer(404, f"unknown extension {extension!r}")
         return request.make_json_response({"ha1": ha1})
+
+    @http.route(
+        "/calendoc_voip/pbx_config",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,  # the nonce is recorded
+    )
+    def pbx_config(self, **_kwargs):
+        """The configuration of a PBX connection (``{"pbx": id or name}``),
+        for the bridge starting; HMAC-signed like the events. The ARI password
+        leaves Odoo only here. 404 unknown or archived PBX."""
+        refused, payload = self._signed_payload("PBX configuration request")
+        if refused:
+            return refused
+        reference = isinstance(payload, dict) and payload.get("pbx")
+        if not isinstance(reference, (str, int)) or isinstance(reference, bool):
+            return self._answer(400, "pbx (id or name) is required")
+        config = request.env["calendoc.pbx"]._bridge_config(reference)
+        if config is None:
+            _logger.warning("PBX configuration refused: no PBX %r", reference)
+            return self._answer(404, f"no PBX connection {reference!r}")
+        _logger.info("PBX configuration of %s sent to the bridge", config["name"])
+        return request.make_json_response(config)
+
+    @http.route(
+        "/calendoc_voip/pbx_status",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def pbx_status(self, **_kwargs):
+        """The bridge reports its link to a PBX (``{"pbx": id, "status":
+        "connected"|"disconnected", "detail": "..."}``), signed."""
+        refused, payload = self._signed_payload("PBX status")
+        if refused:
+            return refused
+        if (
+            not isinstance(payload, dict)
+            or not isinstance(payload.get("pbx"), int)
+            or payload.get("status") not in STATUSES
+            or not isinstance(payload.get("detail", ""), str)
+        ):
+            return self._answer(400, "pbx (id) and status are required")
+        if not request.env["calendoc.pbx"]._bridge_status(
+            payload["pbx"], payload["status"], payload.get("detail")
+        ):
+            return self._answer(404, f"no PBX connection {payload['pbx']!r}")
+        return request.make_json_response({"ok": True})
 
     def _signed_payload(self, what):
         """(refusal response or None, JSON payload) of a request of the bridge:

@@ -4,6 +4,7 @@ from . import (
     calendoc_call,
     calendoc_call_event,
     calendoc_voip_nonce,
+    calendoc_pbx,
     calendar_event,
     res_partner,
     res_config_settings,

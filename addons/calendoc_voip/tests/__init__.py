@@ -8,4 +8,6 @@ from . import (
     test_sip_bridge,
     test_popup_tour,
     test_personal_data,
+    test_ari_bridge,
+    test_pbx_access,
 )
