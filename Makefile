@@ -43,7 +43,10 @@ run:
 	BRIDGE=$$!
 	# stopped with Odoo, whichever way Odoo ends (Ctrl-C, crash, kill)
 	trap 'kill $$BRIDGE 2>/dev/null; wait $$BRIDGE 2>/dev/null || true' EXIT
-	"$$PY" -m odoo -c $(CONF) -d "$(DEMO_DB)" --db-filter="^$(DEMO_DB)$$" --http-port=$(PORT)
+	# -d alone serves that database only (no --db-filter): Odoo then does not
+	# list the server's databases, on a new connection, for each request that
+	# has no session (every event of the bridge)
+	"$$PY" -m odoo -c $(CONF) -d "$(DEMO_DB)" --http-port=$(PORT)
 
 test:
 	@PY=$$(./scripts/setup.sh | tail -1)

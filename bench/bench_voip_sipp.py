@@ -24,6 +24,7 @@ import argparse
 import csv
 import glob
 import json
+import math
 import os
 import shutil
 import socket
@@ -192,6 +193,26 @@ def sipp_stats(workdir):
     return dict(zip(rows[0], rows[-1], strict=False))
 
 
+def percentile(values, fraction):
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def invite_to_answer(workdir):
+    """Each call's INVITE-to-200 OK time in ms, from SIPp's -trace_rtt file
+    (rows "date_ms;response_time_ms;rtd_no")."""
+    times = []
+    for path in glob.glob(os.path.join(workdir, "trunk_call*_rtt.csv")):
+        with open(path, encoding="utf-8") as handle:
+            for row in csv.reader(handle, delimiter=";"):
+                try:
+                    times.append(float(row[1]))
+                except (IndexError, ValueError):
+                    continue  # the header
+    return times
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", required=True)
@@ -284,6 +305,8 @@ def main(argv=None):
             return path
 
         common = ["-i", "127.0.0.1", "-nostdin", "-trace_stat", "-fd", "5"]
+        # every call's INVITE-to-200 OK time (the trunk's rtd), for percentiles
+        rtt = ["-trace_rtt", "-rtt_freq", "1"]
         start(
             [
                 "sipp",
@@ -332,19 +355,24 @@ def main(argv=None):
                 "-timeout",
                 f"{args.duration + 120}s",
                 *common,
+                *rtt,
             ],
             "trunk",
         )
-        time.sleep(max(0, args.cut_at - (time.monotonic() - started)))
-        relay.cut = True
-        print("  link to Odoo cut at %.1f s" % (time.monotonic() - started), flush=True)
-        time.sleep(args.cut_for)
-        relay.cut = False
-        print(
-            "  link back at %.1f s (%d connections refused)"
-            % (time.monotonic() - started, relay.refused),
-            flush=True,
-        )
+        if args.cut_for > 0:
+            time.sleep(max(0, args.cut_at - (time.monotonic() - started)))
+            relay.cut = True
+            print(
+                "  link to Odoo cut at %.1f s" % (time.monotonic() - started),
+                flush=True,
+            )
+            time.sleep(args.cut_for)
+            relay.cut = False
+            print(
+                "  link back at %.1f s (%d connections refused)"
+                % (time.monotonic() - started, relay.refused),
+                flush=True,
+            )
         trunk.wait(args.duration + 180)
         elapsed = time.monotonic() - started
         deadline = time.monotonic() + 120
@@ -355,6 +383,20 @@ def main(argv=None):
             time.sleep(1)
         print("  bridge: %s" % json.dumps(health), flush=True)
         stats = sipp_stats(workdir)
+        times = invite_to_answer(workdir)
+        if times:
+            print(
+                "  INVITE to 200 OK per call (ms, SIPp): p50 %.0f, p95 %.0f, max %.0f "
+                "over %d calls; the bridge rings the phone once Odoo answered the "
+                "'ringing' event, which sent the popup on the bus first"
+                % (
+                    percentile(times, 0.50),
+                    percentile(times, 0.95),
+                    max(times),
+                    len(times),
+                ),
+                flush=True,
+            )
         calls, events, duplicates = count(args.db, since)
         created = int(stats.get("TotalCallCreated", total) or total)
         print(
