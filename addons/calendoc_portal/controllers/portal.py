@@ -437,6 +437,10 @@ class CalendocCustomerPortal(CustomerPortal):
                 "page_name": "calendoc_messages",
                 "threads": threads,
                 "unread": unread,
+                "unread_text": request.env._(
+                    "%(count)s conversation(s) with an unread reply.",
+                    count=len(unread),
+                ),
                 "pager": page_pager,
                 "tz": request.env.user.tz or "Europe/Paris",
             }
@@ -576,7 +580,14 @@ class CalendocCustomerPortal(CustomerPortal):
                 "body": body or "",
                 "sent": bool(sent),
                 "max_length": MAX_MESSAGE_LENGTH,
-                "max_attachments": MAX_ATTACHMENTS,
+                "length_help": request.env._(
+                    "At most %(count)s characters.", count=MAX_MESSAGE_LENGTH
+                ),
+                "attachments_help": request.env._(
+                    "At most %(count)s files of %(size)s MB each.",
+                    count=MAX_ATTACHMENTS,
+                    size=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+                ),
                 "tz": request.env.user.tz or "Europe/Paris",
             }
         )
