@@ -61,6 +61,7 @@ class AriStandIn:
         self.hangups = []  # (channel id, reason)
         self.answered = []  # channel ids answered through REST
         self.requests = []  # (method, path)
+        self.timeline = []  # (time.monotonic(), what, channel or bridge id)
         self.sockets = []  # (reader, writer) of the event WebSockets
         self.refuse_websocket = False
         self.unauthorized = 0
@@ -135,6 +136,7 @@ class AriStandIn:
             "creationtime": _timestamp(),
             "language": "fr",
         }
+        self.timeline.append((time.monotonic(), "incoming", channel_id))
         await self._emit(
             {"type": "StasisStart", "args": [], "channel": self.channels[channel_id]}
         )
@@ -159,6 +161,7 @@ class AriStandIn:
             raise AssertionError(f"nothing rings {endpoint}: {self.originated}")
         channel = self.channels[live[0]]
         channel["state"] = "Up"
+        self.timeline.append((time.monotonic(), "answer", channel["id"]))
         await self._emit({"type": "ChannelStateChange", "channel": channel})
         args = self.app_args[channel["id"]].split(",")
         await self._emit({"type": "StasisStart", "args": args, "channel": channel})
@@ -350,6 +353,7 @@ class AriStandIn:
                 if not wanted or any(c not in self.channels for c in wanted):
                     return 400, {"message": "Channel not found"}
                 self.bridges[bridge_id].extend(wanted)
+                self.timeline.append((time.monotonic(), "bridged", bridge_id))
                 return 204, None
             if len(segments) == 3 and method == "DELETE":
                 del self.bridges[bridge_id]
@@ -363,6 +367,7 @@ class AriStandIn:
         number = next(self.ids)
         channel_id = query.get("channelId") or f"{int(time.time())}.{number}"
         self.originated.append((endpoint, query, variables))
+        self.timeline.append((time.monotonic(), "originate", channel_id))
         self.endpoints[channel_id] = endpoint
         self.app_args[channel_id] = query.get("appArgs", "")
         caller_id = query.get("callerId", "")
@@ -402,6 +407,7 @@ class AriStandIn:
             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
         )
         self.connections += 1
+        self.timeline.append((time.monotonic(), "websocket", ""))
         self.sockets.append((reader, writer))
         writer.write(self._frame(0x9, b"hello"))
         try:

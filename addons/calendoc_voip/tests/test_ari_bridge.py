@@ -139,6 +139,37 @@ class TestAriBridge(AriCase):
         self.assertGreater(self.ari.pongs, 0)
         self.assertNotIn(PASSWORD, self.bridge.log())
 
+    def test_overflow_rings_the_next_secretary_who_takes_the_call(self):
+        with self.registry.test_lock:
+            self.env["ir.config_parameter"].set_param(
+                "calendoc_voip.overflow_seconds", 1
+            )
+            self.env["calendoc.duty"].create(
+                {
+                    "user_id": self.off_duty.id,
+                    "practice_ids": [(6, 0, self.practice.ids)],
+                    "days": "all",
+                    "hour_from": 0,
+                    "hour_to": 24,
+                    "overflow": True,
+                }
+            )
+            self.env.cr.flush()
+        caller = self.ari.incoming(LINE, "0612345678")
+        self.ari.wait_for(lambda: self.ari.originated, "the first phone rung")
+        self.assertEqual(self.endpoints_rung(), ["PJSIP/201"])
+        self.ari.wait_for(lambda: len(self.ari.originated) == 2, "the overflow")
+        self.assertEqual(self.endpoints_rung(), ["PJSIP/201", "PJSIP/203"])
+        first = self.ari.channels_to("PJSIP/201")[0]
+        self.ari.answer("PJSIP/203")
+        self.ari.wait_for(lambda: first not in self.ari.channels, "201 hung up")
+        self.wait_for_call([("sip_call_id", "=", caller)], "in_progress")
+        self.ari.hang_up(caller)
+        call = self.wait_for_call([("sip_call_id", "=", caller)])
+        self.assertEqual(call.secretary_id, self.off_duty)
+        self.assertGreaterEqual(call.wait_seconds, 1)
+        self.assertIn("overflow to 203", self.bridge.log())
+
     @mute_logger("odoo.addons.calendoc_voip.controllers.main")
     def test_an_unknown_line_is_hung_up_and_nothing_recorded(self):
         caller = self.ari.incoming("+33199000000", "0612345678")
