@@ -100,6 +100,15 @@ class CalendocCall(models.Model):
         domain=[("is_calendoc_requester", "=", True)],
     )
     secretary_id = fields.Many2one("res.users", string="Secretary", readonly=True)
+    rung_user_ids = fields.Many2many(
+        "res.users",
+        "calendoc_call_rung_user_rel",
+        "call_id",
+        "user_id",
+        string="Secretaries rung",
+        readonly=True,
+        help="The on-duty secretaries whose phone rang and who got the popup.",
+    )
     ring_date = fields.Datetime(string="Rang at", readonly=True)
     answer_date = fields.Datetime(string="Answered at", readonly=True)
     end_date = fields.Datetime(string="Ended at", readonly=True)
@@ -472,6 +481,8 @@ class CalendocCall(models.Model):
             [("user_id", "in", secretaries.ids)]
         )
         if secretaries:
+            # who got the popup: told when another one takes the call
+            self.rung_user_ids = secretaries
             self._notify_secretaries(secretaries, reach)
         overflow = self._overflow_delay()
         account = self.account_id
@@ -505,7 +516,8 @@ class CalendocCall(models.Model):
             )
             values["secretary_id"] = endpoint.user_id.id or self.secretary_id.id
         self.write(values)
-        others = self._secretaries_to_ring() - self.secretary_id
+        # the popups shown at ringing close (the roster may have changed since)
+        others = self.rung_user_ids - self.secretary_id
         for partner in others.partner_id:
             self.env["bus.bus"]._sendone(
                 partner, "calendoc_voip/call_taken", {"call": self.id}
@@ -561,11 +573,6 @@ class CalendocCall(models.Model):
         return {"action": "none", "call": self.id}
 
     # --- routing and the popup -------------------------------------------------------
-    def _secretaries_to_ring(self):
-        """On-duty secretaries of the practice who may reach its calls now
-        (assignment or a current delegation with the 'calls' scope)."""
-        return self._routing()[0]
-
     def _routing(self, scopes=("calls",)):
         """(secretaries to ring, those of them whose phone rings only after the
         overflow delay: no duty line of theirs rings at once, {secretary: the

@@ -78,6 +78,25 @@ class TestCallLog(VoipCase):
         taken = [p for p, _payload in self.bus_messages("calendoc_voip/call_taken")]
         self.assertEqual(taken, [self.secretary.partner_id.id])
 
+    def test_the_popups_shown_at_ringing_are_closed_whatever_the_roster_then(self):
+        """The secretaries rung are recorded on the call; when one answers, the
+        others' popups close even if the duty roster changed in between (a
+        secretary whose duty ended mid-call still has the popup open)."""
+        self.account.calendoc_secretary_ids = [(4, self.other_secretary.id)]
+        self.ingest("ringing")
+        call = self.call()
+        self.assertEqual(call.rung_user_ids, self.secretary | self.other_secretary)
+        self.env["calendoc.duty"].search(
+            [("user_id", "=", self.secretary.id)]
+        ).active = False
+        self.ingest("answered", extension="202")
+        taken = [p for p, _payload in self.bus_messages("calendoc_voip/call_taken")]
+        self.assertEqual(taken, [self.secretary.partner_id.id])
+        # whom the call was offered to stays on the log
+        self.assertEqual(
+            self.call().rung_user_ids, self.secretary | self.other_secretary
+        )
+
     def test_an_outgoing_event_for_an_unknown_call_is_refused(self):
         with self.assertRaises(VoipEventError) as caught:
             self.ingest("answered", "nowhere", direction="out")
