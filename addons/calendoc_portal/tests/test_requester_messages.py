@@ -361,6 +361,35 @@ class TestRequesterMessages(PortalCase):
                 {"requester_id": self.requester2.id}
             )
 
+    def test_secretary_finds_the_conversations_in_the_back_office(self):
+        thread = self.thread_by_client()
+        Thread = self.Thread.with_user(self.secretary)
+        action = self.env.ref("calendoc_portal.calendoc_requester_thread_action")
+        menu = self.env.ref("calendoc_portal.calendoc_requester_thread_menu")
+        self.assertIn(menu, self.env["ir.ui.menu"].with_user(self.secretary).search([]))
+        views = Thread.get_views([(False, "list"), (False, "form"), (False, "search")])
+        self.assertIn("<chatter", views["views"]["form"]["arch"])
+        self.assertIn("to_answer", views["views"]["search"]["arch"])
+        to_answer = Thread.search([("needs_reply", "=", True)])
+        self.assertEqual(to_answer, thread)
+        self.assertEqual(action.res_model, thread._name)
+        form = (
+            self.env["res.partner"]
+            .with_user(self.secretary)
+            .get_view(
+                self.env.ref(
+                    "calendoc_agenda.res_partner_view_form_calendoc_requester"
+                ).id,
+                "form",
+            )
+        )
+        self.assertIn("action_calendoc_requester_thread", form["arch"])
+        # the secretary answers from the chatter's "Send message"
+        Thread.browse(thread.id).message_post(
+            body="Bien reçu", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.assertFalse(Thread.search([("needs_reply", "=", True)]))
+
     def test_delegated_secretary_reads_until_the_delegation_ends(self):
         thread = self.thread_by_client()
         now = fields.Datetime.now().replace(microsecond=0)

@@ -119,7 +119,9 @@ class TestOnlineBookingUi(HttpCase):
             env["res.partner"].search([("calendoc_last_name", "=ilike", "haddock")])
         )
 
-    def test_practitioner_sees_only_his_own_agenda_in_the_browser(self):
+    def _practitioner_with_two_patients(self):
+        """Dr Tour (portal user dr_tour) and Dr Autre of the same practice, one
+        appointment each: Tintin with Dr Tour, Milou with Dr Autre."""
         env, account, practice, doctor, consult = self._online_practice()
         colleague = env["calendoc.practitioner"].create(
             {"name": "Dr Autre", "account_id": account.id}
@@ -171,8 +173,35 @@ class TestOnlineBookingUi(HttpCase):
         )
         user.partner_id.parent_id = account
         doctor.user_id = user
+        return env, account, user
+
+    def test_practitioner_sees_only_his_own_agenda_in_the_browser(self):
+        self._practitioner_with_two_patients()
         self.start_tour(
             "/my/calendoc/appointments",
             "calendoc_portal_practitioner_tour",
             login="dr_tour",
         )
+
+    def test_practitioner_writes_to_the_secretariat_about_a_patient(self):
+        env, account, user = self._practitioner_with_two_patients()
+        secretary = new_test_user(
+            env,
+            login="tour_secretary",
+            groups="calendoc_agenda.group_calendoc_secretary",
+        )
+        account.calendoc_secretary_ids = secretary
+        self.start_tour(
+            "/my/calendoc/appointments",
+            "calendoc_portal_message_tour",
+            login="dr_tour",
+        )
+        thread = env["calendoc.requester.thread"].search(
+            [("account_id", "=", account.id)]
+        )
+        self.assertEqual(thread.name, "TINTIN")
+        message = thread.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertEqual(message.author_id, user.partner_id)
+        self.assertIn("Rappeler le patient", message.body)
+        self.assertIn(secretary.partner_id, message.notification_ids.res_partner_id)
+        self.assertTrue(thread.needs_reply)
