@@ -409,8 +409,8 @@ class CalendocCall(models.Model):
     @api.model
     def _create_incoming(self, call_key, payload, when):
         called = to_e164(payload.get("to") or "")
-        line = called and self.env["calendoc.practice.line"].search(
-            [("number", "=", called)], limit=1, order="id"
+        line = called and self.env["calendoc.practice.line"].search_fetch(
+            [("number", "=", called)], ["practice_id"], limit=1, order="id"
         )
         if not line:
             raise VoipEventError(
@@ -477,8 +477,9 @@ class CalendocCall(models.Model):
             self.write({"state": "done", "outcome": "refused", "end_date": when})
             return {"action": "refuse", "call": self.id}
         secretaries, overflow_users, reach = self._routing(CARD_SCOPES)
-        endpoints = self.env["calendoc.sip.endpoint"].search(
-            [("user_id", "in", secretaries.ids)]
+        endpoints = self.env["calendoc.sip.endpoint"].search_fetch(
+            [("user_id", "in", secretaries.ids)],
+            ["extension", "contact_uri", "auto_answer", "user_id"],
         )
         if secretaries:
             # who got the popup: told when another one takes the call
