@@ -156,6 +156,12 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
         method = request.method
         known = self.legs.get(request.call_id)
         if method == "INVITE" and known is None:
+            if not self._from_trunk(addr):
+                # a new call comes from the operator's trunk only: anyone else
+                # on the network could ring the secretaries with any caller id
+                _logger.warning("INVITE from %s refused: not the trunk", addr[0])
+                self.reply(request, addr, 403)
+                return
             await self.incoming_call(request, addr)
         elif method == "INVITE":
             call, leg = known
@@ -270,6 +276,10 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
         if reason:
             self.queue_event(call, "ended", time.time(), reason=reason, rang=started)
         self.forget(call)
+
+    def _from_trunk(self, addr):
+        source = ipaddress.ip_address(addr[0])
+        return any(source in network for network in self.options.trunk_from)
 
     async def register(self, request, addr):
         """Registrar: a phone tells where it is now (its binding replaces the
@@ -834,6 +844,12 @@ def parse_args(argv=None):
         help="networks (comma-separated CIDR) whose phones may REGISTER",
     )
     parser.add_argument(
+        "--trunk-from",
+        default="127.0.0.1/32",
+        help="networks (comma-separated CIDR) of the trunk, the only ones whose "
+        "INVITEs start a call (others get 403)",
+    )
+    parser.add_argument(
         "--realm", default="calendoc", help="digest realm of the registrar"
     )
     parser.add_argument("--ring-timeout", type=float, default=30.0)
@@ -856,11 +872,14 @@ def parse_args(argv=None):
         parser.error("no shared secret: --secret-file or $CALENDOC_VOIP_SECRET")
     if not options.pbx and not options.trunk:
         parser.error("--trunk is required without --pbx")
-    options.register_from = [
-        ipaddress.ip_network(net.strip(), strict=False)
-        for net in options.register_from.split(",")
-        if net.strip()
-    ]
+    options.register_from, options.trunk_from = (
+        [
+            ipaddress.ip_network(net.strip(), strict=False)
+            for net in networks.split(",")
+            if net.strip()
+        ]
+        for networks in (options.register_from, options.trunk_from)
+    )
     options.sip_host, port = options.sip.rsplit(":", 1)
     options.sip_port = int(port)
     return options

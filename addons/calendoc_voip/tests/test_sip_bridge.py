@@ -183,6 +183,36 @@ class TestSipBridge(VoipCase, HttpCase):
         self.assertEqual(self.register(free_port(), "201", host="127.0.0.2"), 403)
         self.assertIn("REGISTER from 127.0.0.2 refused", self.bridge.log())
 
+    def test_a_call_from_outside_the_trunk_is_refused(self):
+        """Only the trunk's network starts calls: a host elsewhere (a phone of
+        the office, anyone reaching the port) gets 403 and rings nobody."""
+        tag = secrets.token_hex(4)
+        port = free_port()
+        message = (
+            f"INVITE sip:{LINE}@127.0.0.1:{self.bridge.sip_port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.2:{port};branch=z9hG4bK{tag}\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:0612345678@127.0.0.2>;tag={tag}\r\n"
+            f"To: <sip:{LINE}@127.0.0.1>\r\n"
+            f"Call-ID: spoofed-{tag}\r\n"
+            "CSeq: 1 INVITE\r\n"
+            f"Contact: <sip:0612345678@127.0.0.2:{port}>\r\n"
+            "Content-Length: 0\r\n\r\n"
+        )
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind(("127.0.0.2", port))
+            sock.settimeout(5)
+            sock.sendto(message.encode(), ("127.0.0.1", self.bridge.sip_port))
+            data, _addr = sock.recvfrom(65535)
+        self.assertEqual(int(data.split(b" ", 2)[1]), 403)
+        self.assertIn("INVITE from 127.0.0.2 refused: not the trunk", self.bridge.log())
+        with self.registry.test_lock:
+            self.env.invalidate_all()
+            self.assertFalse(
+                self.env["calendoc.call"].search([("sip_call_id", "like", tag)])
+            )
+        self.assertFalse(self.bus_messages("calendoc_voip/incoming_call"))
+
     def test_an_incoming_call_rings_the_secretary_on_duty_and_is_logged(self):
         phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
         phone.wait_listening()  # the phone listens before the call comes
