@@ -20,6 +20,9 @@ import signing
 _logger = logging.getLogger("calendoc_bridge")
 HTTP_TIMEOUT = 3
 POSTS_IN_PARALLEL = 4
+# The language of the requests to Odoo (French first); one Odoo has installed
+# spares it reading the company's language at each of them.
+ODOO_LANGUAGE = "fr-FR"
 
 
 class OdooLink:
@@ -66,12 +69,21 @@ class OdooLink:
                 None, self._post, payload
             )
 
+    def headers(self, body):
+        """The signature of ``body`` and the language of the request: without
+        one Odoo installed, it reads the company's language at each request
+        that has no session (three whole records: users, company, partner)."""
+        return dict(
+            signing.signed_headers(self.options.secret, body),
+            **{"Accept-Language": ODOO_LANGUAGE},
+        )
+
     def _post(self, payload):
         body = json.dumps(payload).encode()
         request = urllib.request.Request(
             self.options.odoo_url.rstrip("/") + "/calendoc_voip/event",
             data=body,
-            headers=signing.signed_headers(self.options.secret, body),
+            headers=self.headers(body),
             method="POST",
         )
         try:
@@ -128,7 +140,7 @@ class OdooLink:
         request = urllib.request.Request(
             self.options.odoo_url.rstrip("/") + path,
             data=body,
-            headers=signing.signed_headers(self.options.secret, body),
+            headers=self.headers(body),
             method="POST",
         )
         try:
