@@ -19,6 +19,9 @@
         "views/calendoc_portal_menus.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "calendoc_portal/static/src/scss/calendoc_portal.scss",
+        ],
         "web.assets_tests": [
             "calendoc_portal/static/tests/tours/**/*",
         ],

@@ -22,6 +22,8 @@ from ..models.calendoc_requester_thread import MAX_MESSAGE_LENGTH
 PRACTITIONER_GROUP = "calendoc_agenda.group_calendoc_portal_practitioner"
 CLIENT_GROUP = "calendoc_agenda.group_calendoc_portal_client"
 PAGE_SIZE = 40
+# the week grid shows the whole week on one page
+GRID_PAGE_SIZE = 500
 DELEGATION_SCOPES = (
     "scope_agenda_read",
     "scope_agenda_write",
@@ -81,7 +83,8 @@ class CalendocCustomerPortal(CustomerPortal):
     )
     def calendoc_appointments(self, page=1, scope="list", day=None, **kw):
         """The agenda of the practitioners the user may read: upcoming
-        appointments (list), or one day, or one week."""
+        appointments (list), or one day, or one week (as a list or a grid of
+        days)."""
         if not request.env.user.has_group(PRACTITIONER_GROUP):
             return self._forbidden()
         Event = request.env["calendar.event"]
@@ -92,8 +95,9 @@ class CalendocCustomerPortal(CustomerPortal):
         tz = pytz.timezone(request.env.user.tz or "Europe/Paris")
         today = datetime.now(tz).date()
         first = _date(day, today)
-        if scope not in ("list", "day", "week"):
+        if scope not in ("list", "day", "week", "grid"):
             scope = "list"
+        weekly = scope in ("week", "grid")
         domain = [("calendoc_practitioner_id", "!=", False)]
         if practitioner:
             domain.append(("calendoc_practitioner_id", "=", practitioner.id))
@@ -101,9 +105,9 @@ class CalendocCustomerPortal(CustomerPortal):
         if scope == "list":
             domain = domain + self._upcoming_domain()
         else:
-            if scope == "week":
+            if weekly:
                 first -= timedelta(days=first.weekday())
-            span = timedelta(days=7 if scope == "week" else 1)
+            span = timedelta(days=7 if weekly else 1)
             bounds = [
                 tz.localize(datetime.combine(d, time()))
                 .astimezone(pytz.utc)
@@ -113,15 +117,16 @@ class CalendocCustomerPortal(CustomerPortal):
             domain += [("start", ">=", bounds[0]), ("start", "<", bounds[1])]
             url_args["day"] = first.isoformat()
         total = Event.search_count(domain)
+        step = GRID_PAGE_SIZE if scope == "grid" else PAGE_SIZE
         page_pager = pager(
             url="/my/calendoc/appointments",
             url_args=url_args,
             total=total,
             page=page,
-            step=PAGE_SIZE,
+            step=step,
         )
         events = Event.search(
-            domain, order="start, id", limit=PAGE_SIZE, offset=page_pager["offset"]
+            domain, order="start, id", limit=step, offset=page_pager["offset"]
         )
         # sudo: these appointments were just found under the user's own rules;
         # their practitioner's name lives on resource.resource, which portal
@@ -135,12 +140,15 @@ class CalendocCustomerPortal(CustomerPortal):
                     tz=event.calendoc_practice_id.tz or tz.zone,
                     dt_format="short",
                 ),
+                "local": pytz.utc.localize(event.start).astimezone(
+                    pytz.timezone(event.calendoc_practice_id.tz or tz.zone)
+                ),
             }
             for event in events
         ]
         values = self._prepare_portal_layout_values()
         names = {p.id: p.name for p in practitioners.sudo()}
-        span_days = 7 if scope == "week" else 1
+        span_days = 7 if weekly else 1
         values.update(
             {
                 "page_name": "calendoc_appointments",
@@ -155,6 +163,9 @@ class CalendocCustomerPortal(CustomerPortal):
                 "practitioner": practitioner,
                 "names": names,
                 "total": total,
+                "grid_days": self._grid_days(first, rows, today)
+                if scope == "grid"
+                else [],
             }
         )
         return request.render("calendoc_portal.calendoc_portal_appointments", values)
@@ -628,6 +639,26 @@ class CalendocCustomerPortal(CustomerPortal):
                 }
             )
         return rows
+
+    def _grid_days(self, monday, rows, today):
+        """The seven days from ``monday``, each with its appointments (in their
+        practice's time zone), for the week grid."""
+        days = []
+        for offset in range(7):
+            day = monday + timedelta(days=offset)
+            days.append(
+                {
+                    "iso": day.isoformat(),
+                    "label": format_date(request.env, day, date_format="EEEE d MMM"),
+                    "today": day == today,
+                    "rows": [
+                        dict(row, time=row["local"].strftime("%H:%M"))
+                        for row in rows
+                        if row["local"].date() == day
+                    ],
+                }
+            )
+        return days
 
     def _gdpr_kinds(self):
         return {

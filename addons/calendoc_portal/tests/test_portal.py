@@ -1,5 +1,8 @@
 import csv
 import io
+from datetime import timedelta
+
+import pytz
 
 from odoo.tests import tagged
 
@@ -80,6 +83,33 @@ class TestClientPortal(PortalCase):
         day = self.alice_event.start.date().isoformat()
         week = self.url_open(f"/my/calendoc/appointments?scope=week&day={day}")
         self.assertEqual(week.text.count("o_calendoc_portal_row"), 2)
+
+    def test_week_grid_shows_each_appointment_on_its_day(self):
+        local = pytz.utc.localize(self.alice_event.start).astimezone(
+            pytz.timezone(self.practice.tz)
+        )
+        url = f"/my/calendoc/appointments?scope=grid&day={local.date()}"
+        self.authenticate("client_admin", "client_admin")
+        page = self.url_open(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertEqual(page.text.count('class="o_calendoc_week_day'), 7)
+        day = page.text.split(f'data-date="{local.date()}"')[1].split("</section>")[0]
+        self.assertEqual(day.count("o_calendoc_grid_event"), 2)
+        self.assertIn(local.strftime("%H:%M"), day)
+        self.assertIn("Dr Bruno Test", day)
+        self.assertIn(f"/my/calendoc/appointments/{self.alice_event.id}", day)
+        self.assertEqual(page.text.count("o_calendoc_grid_event"), 2)
+        # the grid starts on Monday whatever the day asked
+        monday = local.date() - timedelta(days=local.weekday())
+        self.assertIn(
+            f'data-date="{monday}"', page.text.split("o_calendoc_week_day")[1]
+        )
+        self.authenticate("doctor_portal", "doctor_portal")
+        self.assertEqual(self.url_open(url).text.count("o_calendoc_grid_event"), 1)
+        self.authenticate("other_admin", "other_admin")
+        other = self.url_open(url)
+        self.assertEqual(other.text.count('class="o_calendoc_week_day'), 7)
+        self.assertNotIn("o_calendoc_grid_event", other.text)
 
     def test_practitioner_sees_only_his_own_agenda(self):
         self.authenticate("doctor_portal", "doctor_portal")
