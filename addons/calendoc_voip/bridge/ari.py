@@ -361,12 +361,16 @@ class AriBridge(OdooLink):
             kind = event["type"]
             channel = event.get("channel") or {}
             channel_id = channel.get("id")
+            args = event.get("args") or []
+            if not isinstance(channel_id, (str, type(None))) or not isinstance(
+                args, list
+            ):
+                raise TypeError("channel id or args of the wrong type")
         except (ValueError, KeyError, TypeError, AttributeError):
             _logger.warning("dropped a malformed ARI event: %.200s", text)
             self.stats["malformed"] += 1
             return
         if kind == "StasisStart" and channel_id:
-            args = event.get("args") or []
             if channel_id in self.channels:
                 # an originated channel enters the application when answered
                 self.channel_up(channel_id)
@@ -388,7 +392,14 @@ class AriBridge(OdooLink):
     def spawn(self, coroutine):
         task = asyncio.ensure_future(coroutine)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task):
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            _logger.error(
+                "ARI driver error: %s", task.exception(), exc_info=task.exception()
+            )
 
     def report(self, status, detail):
         """Tell Odoo how the link to the PBX is (the PBX's status field)."""
@@ -400,12 +411,17 @@ class AriBridge(OdooLink):
     async def reconcile_channels(self):
         """After a (re)connection: the calls whose channels went away while
         the bridge did not listen end; phones answered meanwhile connect."""
+        known = set(self.channels)  # those created meanwhile are not judged
         status, channels = await self.rest.call("GET", "/channels")
         if status != 200 or not isinstance(channels, list):
             _logger.error("ARI GET /channels failed (%s): calls not reconciled", status)
             return
-        alive = {channel.get("id"): channel for channel in channels}
-        gone = [cid for cid in self.channels if cid not in alive]
+        alive = {
+            channel.get("id"): channel
+            for channel in channels
+            if isinstance(channel, dict)
+        }
+        gone = [cid for cid in known if cid in self.channels and cid not in alive]
         for channel_id in gone:
             call = self.channels.get(channel_id)
             if call is not None:
@@ -415,16 +431,19 @@ class AriBridge(OdooLink):
                     channel_id,
                 )
                 self.channel_gone(channel_id, "gone while disconnected")
-        for channel_id in list(self.channels):
-            if alive[channel_id].get("state") == "Up":
+        for channel_id in known & set(alive):
+            if channel_id in self.channels and alive[channel_id].get("state") == "Up":
                 self.channel_up(channel_id)
         self.stats["reconciled"] += len(gone)
 
     # --- incoming calls ----------------------------------------------------------------
     async def incoming_call(self, channel):
         channel_id = channel["id"]
-        caller = (channel.get("caller") or {}).get("number") or ""
-        called = (channel.get("dialplan") or {}).get("exten") or ""
+        caller, dialplan = channel.get("caller"), channel.get("dialplan")
+        caller = (caller.get("number") if isinstance(caller, dict) else "") or ""
+        called = (dialplan.get("exten") if isinstance(dialplan, dict) else "") or ""
+        if not isinstance(caller, str) or not isinstance(called, str):
+            caller, called = str(caller), str(called)
         call = AriCall(channel_id, "in", caller, called)
         call.channel = channel_id
         self.track(call, channel_id, "caller")

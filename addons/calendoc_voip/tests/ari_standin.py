@@ -194,6 +194,16 @@ class AriStandIn:
             {"type": "StasisStart", "args": [], "channel": self.channels[channel_id]},
         )
 
+    def send_raw(self, text):
+        """Send ``text`` as an event message, whatever it holds."""
+
+        async def send():
+            for _reader, writer in list(self.sockets):
+                writer.write(self._frame(0x1, text.encode()))
+                await writer.drain()
+
+        self._do(send)
+
     def wait_for(self, predicate, what, timeout=15):
         deadline = time.monotonic() + timeout
         while not predicate():

@@ -194,7 +194,8 @@ class TestAriBridge(AriCase):
         self.assertEqual(call.outcome, "missed")
         self.assertIn((caller, "no_answer"), self.ari.hangups)
 
-    def test_a_replayed_stasis_start_rings_nobody_twice(self):
+    @mute_logger("odoo.addons.calendoc_voip.controllers.main")
+    def test_replayed_or_malformed_events_ring_nobody_twice(self):
         caller = self.ari.incoming(LINE, "0612345678")
         self.ari.wait_for(lambda: self.ari.originated, "the phone rung")
         self.wait_for_call([("sip_call_id", "=", caller)], "ringing")
@@ -217,6 +218,9 @@ class TestAriBridge(AriCase):
                 },
             },
         )
+        # malformed events are dropped, the bridge goes on
+        self.ari.send_raw("not JSON")
+        self.ari.send_raw(json.dumps({"type": "StasisStart", "channel": {"id": [1]}}))
         # an event after the replay, through the same WebSocket, in order
         other = self.ari.incoming("+33199000000", "0600000000")
         self.ari.wait_for(lambda: other not in self.ari.channels, "the next call")
@@ -227,6 +231,8 @@ class TestAriBridge(AriCase):
                 call.event_ids.mapped("kind"), ["ringing", "answered", "ended"]
             )
         self.assertIn("StasisStart replayed, ignored", self.bridge.log())
+        self.assertEqual(self.bridge.log().count("dropped a malformed ARI event"), 2)
+        self.assertEqual(self.bridge.health()["malformed"], 2)
 
     def test_a_dropped_websocket_is_reconnected_and_calls_reconciled(self):
         first = self.ari.incoming(LINE, "0612345678")
