@@ -360,6 +360,24 @@ class TestAriConfiguration(AriCase):
         self.env.cr.flush()
         self.assertEqual(self.config(by_id, sign(by_id)).status_code, 404)
 
+    def test_the_status_route_checks_what_the_bridge_reports(self):
+        def report(payload):
+            body = json.dumps(payload).encode()
+            return self.url_open(
+                "/calendoc_voip/pbx_status", data=body, headers=sign(body), timeout=10
+            ).status_code
+
+        self.assertEqual(report({"pbx": self.pbx.id, "status": "on fire"}), 400)
+        self.assertEqual(report({"pbx": str(self.pbx.id), "status": "connected"}), 400)
+        self.assertEqual(report({"pbx": -1, "status": "connected"}), 404)
+        self.assertFalse(self.pbx.status)
+        self.assertEqual(
+            report({"pbx": self.pbx.id, "status": "connected", "detail": ""}), 200
+        )
+        self.pbx.invalidate_recordset()
+        self.assertEqual(self.pbx.status, "connected")
+        self.assertTrue(self.pbx.last_contact)
+
     @mute_logger("odoo.addons.calendoc_voip.controllers.main")
     def test_a_bridge_with_an_unknown_pbx_stops_with_a_clear_error(self):
         bridge = AriBridgeProcess(self.base_url(), SECRET, "no-such-pbx")
