@@ -136,17 +136,47 @@ class CalendocRequesterThread(models.Model):
         requesters = set(self.requester_id.ids)
         return [r for r in recipients if r["id"] not in requesters]
 
+    def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
+        groups = super()._notify_get_recipients_groups(
+            message, model_description, msg_vals=msg_vals
+        )
+        if len(self) != 1:
+            return groups
+        # the client's users get a button to the conversation's portal page
+        # (they sign in: no access token, the record rules decide)
+        for group_name, _matches, group_data in groups:
+            if group_name == "portal":
+                group_data.update(
+                    {
+                        "active": True,
+                        "has_button_access": True,
+                        "button_access": {
+                            "url": self.get_base_url() + self.access_url,
+                            "title": self.env._("Open the conversation"),
+                        },
+                    }
+                )
+        return groups
+
     def _message_get_suggested_recipients(self):
         # the chatter suggests no recipient: above all not the patient
         return []
 
     def _message_post_after_hook(self, message, msg_vals):
         result = super()._message_post_after_hook(message, msg_vals)
-        if msg_vals.get("message_type") == "comment" and not self._is_internal_note(
-            msg_vals
-        ):
+        if msg_vals.get("message_type") in (
+            "comment",
+            "email",
+        ) and not self._is_internal_note(msg_vals):
             author = self.env["res.partner"].browse(msg_vals.get("author_id"))
             from_client = author.partner_share
+            if from_client:
+                # sudo: the secretaries of the account, not readable by its
+                # portal users, follow it to be told of this message (assigned
+                # now, even since the conversation began)
+                self.sudo()._message_subscribe(
+                    partner_ids=self.sudo().account_id.calendoc_secretary_ids.partner_id.ids
+                )
             # sudo: the client's users may post but not write the thread; these
             # markers follow each message, whoever wrote it
             self.sudo().write(
@@ -214,7 +244,9 @@ class CalendocRequesterThread(models.Model):
         return (
             self.sudo()
             .message_ids.filtered(
-                lambda m: m.message_type == "comment" and m.subtype_id == comment
+                lambda m: (
+                    m.message_type in ("comment", "email") and m.subtype_id == comment
+                )
             )
             .sorted(lambda m: (m.date, m.id))
         )

@@ -201,6 +201,21 @@ class TestRequesterMessages(PortalCase):
         self.assertTrue(again.url.endswith(f"{LIST}/{thread.id}"), again.url)
         self.assertEqual(self.Thread.search_count([]), 1)
 
+    def test_a_secretary_assigned_later_is_told_of_the_next_message(self):
+        thread = self.thread_by_client()
+        newcomer = new_test_user(
+            self.env,
+            login="new_secretary",
+            groups="calendoc_agenda.group_calendoc_secretary",
+        )
+        self.account.calendoc_secretary_ids = [(4, newcomer.id)]
+        message = thread.with_user(self.client_admin)._calendoc_post_from_client(
+            "Encore une question"
+        )
+        self.assertIn(newcomer.partner_id, self.notified(message))
+        self.assertIn(self.secretary.partner_id, self.notified(message))
+        self.assertNotIn(self.other_secretary.partner_id, self.notified(message))
+
     def test_client_answers_with_an_attachment(self):
         thread = self.thread_by_client()
         self.authenticate("client_admin", "client_admin")
@@ -318,6 +333,18 @@ class TestRequesterMessages(PortalCase):
         self.assertNotIn(self.requester, notified)
         recipients, emails = self.mailed(reply)
         self.assertIn(self.client_admin.partner_id, recipients)
+        # the client's email opens the conversation on his portal
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id", "=", reply.id),
+                    ("recipient_ids", "in", self.client_admin.partner_id.ids),
+                ]
+            )
+        )
+        self.assertIn(f"/my/calendoc/messages/{thread.id}", str(mail.body_html))
         self.assertNotIn(self.requester, recipients)
         self.assertNotIn("jeanne.dupont@example.fr", emails)
         self.assertFalse(thread.needs_reply)
