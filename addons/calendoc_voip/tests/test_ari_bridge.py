@@ -273,6 +273,24 @@ class TestAriBridge(AriCase):
             )
             self.assertEqual(len(calls.event_ids), 6)
 
+    def test_a_phone_answering_while_the_websocket_is_down_is_connected(self):
+        caller = self.ari.incoming(LINE, "0612345678")
+        self.ari.wait_for(lambda: self.ari.originated, "the phone rung")
+        self.wait_for_call([("sip_call_id", "=", caller)], "ringing")
+        self.ari.drop_websockets(refuse=True)
+        deadline = time.monotonic() + 10
+        while "refused or unreachable" not in self.bridge.log():
+            self.assertLess(time.monotonic(), deadline, self.bridge.log())
+            time.sleep(0.05)
+        phone = self.ari.answer("PJSIP/201")  # nobody hears of it
+        self.ari.refuse_websocket = False
+        self.ari.wait_for(
+            lambda: any(set(c) == {caller, phone} for c in self.ari.bridges.values()),
+            "the caller and the phone bridged after the reconnection",
+        )
+        call = self.wait_for_call([("sip_call_id", "=", caller)], "in_progress")
+        self.assertEqual(call.secretary_id, self.secretary)
+
     def test_a_bridge_restart_takes_back_the_calls_in_progress(self):
         kept = self.ari.incoming(LINE, "0612345678")
         self.ari.wait_for(lambda: self.ari.originated, "the phone rung")
