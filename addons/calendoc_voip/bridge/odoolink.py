@@ -20,6 +20,8 @@ import signing
 _logger = logging.getLogger("calendoc_bridge")
 HTTP_TIMEOUT = 3
 POSTS_IN_PARALLEL = 4
+# The most events in one request (Odoo's /calendoc_voip/events takes 50).
+MAX_BATCH = 50
 # The language of the requests to Odoo (French first); one Odoo has installed
 # spares it reading the company's language at each of them.
 ODOO_LANGUAGE = "fr-FR"
@@ -34,6 +36,9 @@ class OdooLink:
         self.outbox = {}  # call key -> deque of payloads
         self.senders = {}  # call key -> task draining its deque
         self.post_slots = asyncio.Semaphore(POSTS_IN_PARALLEL)
+        # events of several calls waiting for a post slot: (payload, future)
+        self.waiting = []
+        self.batcher = None
         self.nonces = {}  # nonce -> expiry, for /originate
         self.stats = collections.Counter()
 
@@ -114,14 +119,10 @@ class OdooLink:
     async def drain(self, key):
         """Post the events of one call in order, retrying while Odoo is away
         (events are idempotent: a retry after a lost answer is harmless)."""
-        loop = asyncio.get_running_loop()
         queue = self.outbox[key]
         try:
             while queue:
-                async with self.post_slots:
-                    status, _answer = await loop.run_in_executor(
-                        None, self._post, queue[0]
-                    )
+                status, _answer = await self.submit(queue[0])
                 if status is None:
                     self.stats["retries"] += 1
                     await asyncio.sleep(self.options.retry_delay)
@@ -131,6 +132,91 @@ class OdooLink:
         finally:
             self.senders.pop(key, None)
             self.save_state()
+
+    async def submit(self, payload):
+        """(status, answer) of ``payload``, posted with the events of other
+        calls waiting at the same time: one request per free post slot, up to
+        ``MAX_BATCH`` events each. While Odoo keeps up, each event goes alone;
+        when it is busy (or back after a cut), the events that piled up go
+        together, which spares Odoo a request (routing, signature, commit) per
+        event. Each call still has one event in flight at a time: its order
+        holds."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((payload, future))
+        if self.batcher is None or self.batcher.done():
+            self.batcher = asyncio.ensure_future(self._send_waiting())
+        return await future
+
+    async def _send_waiting(self):
+        while self.waiting:
+            await self.post_slots.acquire()
+            items = self.waiting[:MAX_BATCH]
+            del self.waiting[:MAX_BATCH]
+            if not items:
+                self.post_slots.release()
+                break
+            asyncio.ensure_future(self._send_batch(items))
+
+    async def _send_batch(self, items):
+        loop = asyncio.get_running_loop()
+        payloads = [payload for payload, _future in items]
+        try:
+            if len(payloads) == 1:
+                results = [await loop.run_in_executor(None, self._post, payloads[0])]
+            else:
+                results = await loop.run_in_executor(None, self._post_many, payloads)
+        except Exception:  # noqa: BLE001 - a bug here must not lose the events
+            _logger.exception("posting %d events failed", len(payloads))
+            results = [(None, {})] * len(payloads)
+        finally:
+            self.post_slots.release()
+        for (_payload, future), result in zip(items, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+    def _post_many(self, payloads):
+        """[(status, answer)] of ``payloads`` posted in one request to
+        ``/calendoc_voip/events``; status None when Odoo is unreachable or
+        failing (5xx) for the whole request or for one event."""
+        body = json.dumps({"events": payloads}).encode()
+        request = urllib.request.Request(
+            self.options.odoo_url.rstrip("/") + "/calendoc_voip/events",
+            data=body,
+            headers=self.headers(body),
+            method="POST",
+        )
+        try:
+            # a larger request takes longer to record: more time to answer
+            timeout = HTTP_TIMEOUT + 0.1 * len(payloads)
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                results = json.loads(answer.read() or b"{}")["results"]
+        except urllib.error.HTTPError as error:
+            status = None if error.code >= 500 else error.code
+            _logger.warning(
+                "Odoo refused %d events together: %s", len(payloads), error.code
+            )
+            return [(status, {})] * len(payloads)
+        except (urllib.error.URLError, OSError, ValueError, KeyError) as error:
+            _logger.warning("Odoo unreachable for %d events: %s", len(payloads), error)
+            return [(None, {})] * len(payloads)
+        self.stats["posted"] += len(payloads)
+        self.stats["batches"] += 1
+        self.stats["largest_batch"] = max(self.stats["largest_batch"], len(payloads))
+        answers = []
+        for payload, result in zip(payloads, results, strict=True):
+            status = result.get("status")
+            if status >= 500:
+                status = None
+            elif status != 200:
+                _logger.warning(
+                    "Odoo refused %s of %s: %s %s",
+                    payload["event"],
+                    payload["call_id"],
+                    status,
+                    result.get("answer"),
+                )
+            answers.append((status, result.get("answer") or {}))
+        return answers
 
     def ask_odoo(self, path, payload, what):
         """(status, answer) of a signed POST of ``payload`` to Odoo's ``path``

@@ -12,6 +12,8 @@ from ..models.calendoc_voip_nonce import MAX_SKEW_SECONDS
 from ..models.res_config_settings import PARAM_SECRET
 
 _logger = logging.getLogger(__name__)
+# The most events one request of the bridge may carry.
+MAX_EVENTS = 50
 
 
 class CalendocVoipController(http.Controller):
@@ -33,16 +35,47 @@ class CalendocVoipController(http.Controller):
         refused, payload = self._signed_payload("call event")
         if refused:
             return refused
+        status, result = self._ingest(payload)
+        return request.make_json_response(result, status=status)
+
+    @http.route(
+        "/calendoc_voip/events",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def call_events(self, **_kwargs):
+        """Several call events in one signed request (``{"events": [...]}``, at
+        most ``MAX_EVENTS``): what the bridge had waiting while Odoo was busy
+        or away. Each is recorded as by ``/calendoc_voip/event``, in order and
+        on its own (a refused one leaves the others recorded); 200 with
+        ``{"results": [{"status", "answer"}]}`` in the same order."""
+        refused, payload = self._signed_payload("call events")
+        if refused:
+            return refused
+        events = isinstance(payload, dict) and payload.get("events")
+        if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS:
+            return self._answer(400, f"events: a list of 1 to {MAX_EVENTS} events")
+        results = []
+        for event in events:
+            status, answer = self._ingest(event)
+            results.append({"status": status, "answer": answer})
+        return request.make_json_response({"results": results})
+
+    def _ingest(self, payload):
+        """(HTTP status, answer) of one call event."""
         env = request.env
         try:
             with env.cr.savepoint():
                 # sudo: the signed bridge acts for the firm; what it may do is
                 # limited to recording call events and routing them
-                result = env["calendoc.call"].sudo()._ingest_event(payload)
+                return 200, env["calendoc.call"].sudo()._ingest_event(payload)
         except VoipEventError as error:
             _logger.warning("call event refused: %s", error.message)
-            return self._answer(error.status, error.message)
-        return request.make_json_response(result)
+            return error.status, {"error": error.message}
 
     @http.route(
         "/calendoc_voip/sip_credentials",

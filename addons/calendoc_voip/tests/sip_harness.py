@@ -26,15 +26,25 @@ def free_port(kind=socket.SOCK_DGRAM):
 
 
 class Relay(threading.Thread):
-    """A TCP relay to Odoo that can refuse every connection for a while."""
+    """A TCP relay to Odoo that can refuse every connection for a while
+    (``cut``), or accept them and keep them waiting until ``release()``
+    (``hold``: Odoo slow to answer)."""
 
     def __init__(self, target_port):
         super().__init__(daemon=True)
         self.target_port = target_port
         self.cut = False
+        self.hold = False
+        self.held = []
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.refused = 0
+
+    def release(self):
+        self.hold = False
+        held, self.held = self.held, []
+        for client in held:
+            threading.Thread(target=self.pipe, args=(client,), daemon=True).start()
 
     def close(self):
         self.closed = True
@@ -49,6 +59,9 @@ class Relay(threading.Thread):
             if self.cut:
                 self.refused += 1
                 client.close()
+                continue
+            if self.hold:
+                self.held.append(client)
                 continue
             threading.Thread(target=self.pipe, args=(client,), daemon=True).start()
 

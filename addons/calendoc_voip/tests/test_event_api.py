@@ -68,6 +68,65 @@ class TestEventApi(VoipCase, HttpCase):
         with self.assertRaises(AccessError):
             call.with_user(self.other_secretary).calendoc_next_slots()
 
+    def test_events_waiting_in_the_bridge_are_recorded_together_each_on_its_own(self):
+        """/calendoc_voip/events: several events in one signed request, in
+        order; a refused one (unknown line, malformed) leaves the others
+        recorded, a replayed one changes nothing."""
+        start = time.time() - 60
+        events = [
+            self.event("ringing", "api-b1", time=start),
+            self.event("answered", "api-b1", time=start + 5, extension="201"),
+            self.event("ringing", "api-b2", time=start + 1, to="+33999999999"),
+            {"event": "ringing", "call_id": "api-b3"},
+            self.event("ended", "api-b1", time=start + 65, reason="bye"),
+            self.event("ringing", "api-b1", time=start),
+        ]
+        body = json.dumps({"events": events}).encode()
+        with mute_logger(CONTROLLER_LOG):
+            response = self.url_open(
+                "/calendoc_voip/events", data=body, headers=sign(body)
+            )
+        self.assertEqual(response.status_code, 200, response.text)
+        results = response.json()["results"]
+        self.assertEqual(
+            [result["status"] for result in results], [200, 200, 404, 400, 200, 200]
+        )
+        self.assertEqual(results[0]["answer"]["action"], "ring")
+        self.assertTrue(results[5]["answer"]["duplicate"])
+        call = self.calls()
+        self.assertEqual(call.sip_call_id, "api-b1")
+        self.assertEqual((call.state, call.outcome), ("done", "answered"))
+        self.assertEqual((call.wait_seconds, call.duration), (5, 60))
+        self.assertEqual(
+            call.event_ids.mapped("kind"), ["ringing", "answered", "ended"]
+        )
+        # the popup went once, for the one ringing recorded
+        self.assertEqual(len(self.bus_messages("calendoc_voip/incoming_call")), 1)
+
+    def test_events_together_are_signed_and_bounded(self):
+        events = [self.event("ringing", "api-c1")]
+        body = json.dumps({"events": events}).encode()
+        with mute_logger(CONTROLLER_LOG):
+            unsigned = self.url_open(
+                "/calendoc_voip/events",
+                data=body,
+                headers={"Content-Type": "application/json"},
+            )
+            too_many = json.dumps(
+                {"events": [self.event("ringing", f"api-c{n}") for n in range(51)]}
+            ).encode()
+            refused = self.url_open(
+                "/calendoc_voip/events", data=too_many, headers=sign(too_many)
+            )
+            empty = json.dumps({"events": []}).encode()
+            nothing = self.url_open(
+                "/calendoc_voip/events", data=empty, headers=sign(empty)
+            )
+        self.assertEqual(unsigned.status_code, 401)
+        self.assertEqual(refused.status_code, 400)
+        self.assertEqual(nothing.status_code, 400)
+        self.assertFalse(self.calls())
+
     def test_a_whole_call_gives_one_log_line_with_its_times(self):
         start = time.time() - 60
         for event, offset, extra in (

@@ -278,6 +278,58 @@ class TestSipBridge(VoipCase, HttpCase):
         call = self.wait_for_call([("called_number", "=", LINE)])
         self.assertEqual(call.outcome, "missed")
 
+    def test_events_piled_up_in_the_bridge_go_to_odoo_together(self):
+        """Six calls end while Odoo is away; when it answers again, slowly,
+        the events that waited for a post slot go in one request
+        (/calendoc_voip/events), each recorded once."""
+        relay = Relay(int(self.base_url().rsplit(":", 1)[1]))
+        relay.start()
+        self.addCleanup(relay.close)
+        trunk_port = free_port()
+        bridge = BridgeProcess(f"http://127.0.0.1:{relay.port}", SECRET, trunk_port)
+        self.addCleanup(bridge.cleanup)
+        bridge.start()
+        relay.cut = True
+        for _n in range(6):
+            trunk = self.sipp(
+                "trunk_refused.xml",
+                free_port(),
+                f"127.0.0.1:{bridge.sip_port}",
+                caller="0612345678",
+                called=LINE,
+                status=503,
+            )
+            self.assertEqual(trunk.wait(), 0, trunk.errors() + bridge.log())
+        self.assertEqual(bridge.health()["outbox"], 6)
+        # Odoo back but slow: the bridge's four post slots hang, the two
+        # other calls' events wait for a slot
+        relay.hold = True
+        relay.cut = False
+        deadline = time.monotonic() + 5
+        while len(relay.held) < 4:
+            self.assertLess(time.monotonic(), deadline, bridge.log())
+            time.sleep(0.05)
+        time.sleep(0.6)  # the other calls retry (every 0.2 s) and wait
+        relay.release()
+        deadline = time.monotonic() + 15
+        while True:
+            with self.registry.test_lock:
+                self.env.invalidate_all()
+                calls = self.env["calendoc.call"].search(
+                    [("called_number", "=", LINE), ("state", "=", "done")]
+                )
+            if len(calls) == 6 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(len(calls), 6, bridge.log())
+        self.assertEqual(calls.mapped("outcome"), ["missed"] * 6)
+        self.assertEqual(len(set(calls.mapped("sip_call_id"))), 6)
+        self.assertEqual(calls.event_ids.mapped("kind"), ["ended"] * 6)
+        health = bridge.health()
+        self.assertEqual(health["outbox"], 0)
+        self.assertGreaterEqual(health.get("batches", 0), 1, health)
+        self.assertGreaterEqual(health.get("largest_batch", 0), 2, health)
+
     def test_a_call_while_odoo_is_unreachable_is_refused_then_recorded(self):
         relay = Relay(int(self.base_url().rsplit(":", 1)[1]))
         relay.start()
