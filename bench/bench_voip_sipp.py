@@ -250,8 +250,8 @@ def main(argv=None):
                 os.path.abspath(args.config),
                 "-d",
                 args.db,
-                "--db-filter",
-                f"^{args.db}$",
+                # -d alone, no --db-filter: Odoo does not list the databases
+                # at each event of the bridge (CONFIGURE.md)
                 "--http-port",
                 str(http_port),
                 "--gevent-port",
