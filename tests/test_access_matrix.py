@@ -39,6 +39,8 @@ SYSTEM_MODELS = {
     "calendoc.sip.endpoint": "the firm's phones: managers edit, each secretary reads hers",
     "calendoc.duty": "the firm's duty roster: managers edit, each secretary reads hers",
     "calendoc.voip.nonce": "technical, replay protection of the bridge's requests",
+    "calendoc.pbx": "the firm's PBX connections: managers edit, auditors read "
+    "(not the ARI password); tested in calendoc_voip's test_pbx_access",
 }
 # Telephony (calendoc_voip): calls belong to the account of the practice called
 # and open with the 'calls' scope (the fixture delegation has none).
