@@ -27,10 +27,15 @@ class ResPartner(models.Model):
 
     def _compute_calendoc_thread_count(self):
         # under the user's rights: a conversation he may not read is not counted
-        counts = dict(
-            self.env["calendoc.requester.thread"]._read_group(
-                [("requester_id", "in", self.ids)], ["requester_id"], ["__count"]
+        Thread = self.env["calendoc.requester.thread"]
+        counts = (
+            dict(
+                Thread._read_group(
+                    [("requester_id", "in", self.ids)], ["requester_id"], ["__count"]
+                )
             )
+            if Thread.has_access("read")
+            else {}
         )
         for partner in self:
             partner.calendoc_thread_count = counts.get(partner, 0)

@@ -379,6 +379,12 @@ class TestRequesterMessages(PortalCase):
         )
         requester.invalidate_recordset(["calendoc_thread_count"])
         self.assertEqual(requester.calendoc_thread_count, 1)
+        # a user without access to the conversations reads the contact all the same
+        employee = new_test_user(self.env, login="plain_employee")
+        self.assertEqual(
+            self.account.with_user(employee).read(["calendoc_thread_count"]),
+            [{"id": self.account.id, "calendoc_thread_count": 0}],
+        )
         # the other account's secretary neither sees nor starts it
         with self.assertRaises(AccessError):
             thread.with_user(self.other_secretary).read(["name"])
