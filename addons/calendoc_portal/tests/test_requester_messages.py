@@ -439,6 +439,20 @@ class TestRequesterMessages(PortalCase):
         self.assertFalse(as_delegate.search([]), "messages were not delegated")
         Delegation.create(dict(values, scope_messages=True))
         self.assertEqual(as_delegate.search([]), thread)
+        # the form opens though the requesters themselves were not delegated
+        form = (
+            as_delegate.browse(thread.id)
+            .with_context(lang="en_US")
+            .web_read(
+                {
+                    "name": {},
+                    "requester_id": {"fields": {"display_name": {}}},
+                    "account_id": {"fields": {"display_name": {}}},
+                }
+            )
+        )
+        self.assertEqual(form[0]["name"], "DUPONT Jeanne")
+        self.assertEqual(form[0]["account_id"]["display_name"], self.account.name)
         thread.with_user(self.delegate).message_post(
             body="Réponse du remplaçant",
             message_type="comment",
