@@ -52,7 +52,7 @@ _logger = logging.getLogger("calendoc_bridge")
 MAX_SKEW = 300
 # How long a digest challenge's nonce may be answered (seconds).
 DIGEST_NONCE_AGE = 300
-T1 = 0.5  # RFC 3261 round-trip estimate, seconds
+T1 = 0.5  # RFC 3261 round-trip estimate, seconds (--sip-t1)
 
 
 class Leg:
@@ -74,6 +74,7 @@ class Leg:
         self.answer_sdp = b""
         self.heard = False  # any response to our INVITE yet
         self.last_response = None
+        self.acked = False  # the caller acknowledged our 200 OK
 
     def state(self):
         return {
@@ -170,6 +171,8 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
             else:
                 self.reply(request, addr, 501, leg)  # re-INVITE: not handled
         elif method == "ACK":
+            if known is not None:
+                known[1].acked = True
             return
         elif method == "CANCEL":
             if known is None:
@@ -433,7 +436,7 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
         call.b_legs[leg.call_id] = leg
         self.legs[leg.call_id] = (call, leg)
         self.send(invite, leg.addr)
-        self.retransmit(leg, T1)
+        self.retransmit(leg, self.options.sip_t1)
         return leg
 
     def retransmit(self, leg, interval):
@@ -441,10 +444,37 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
         interval, until the phone answers anything or 7 tries are spent."""
 
         def again():
-            if leg.heard or leg.final is not None or interval > 32 * T1:
+            if (
+                leg.heard
+                or leg.final is not None
+                or interval > 32 * self.options.sip_t1
+            ):
                 return
             self.send(leg.invite, leg.addr)
             self.retransmit(leg, interval * 2)
+
+        asyncio.get_running_loop().call_later(interval, again)
+
+    def resend_2xx(self, call, leg, interval, deadline):
+        """Timer G for a 2xx (RFC 3261 13.3.1.4, UDP): the 200 OK to the caller
+        goes again, the interval doubling up to T2, until his ACK; with no ACK
+        after 64*T1 the session ends (BYE to both sides). A lost 200 OK would
+        otherwise leave the caller waiting and the secretary connected to
+        nobody, the call "in progress" for ever."""
+        t2 = 8 * self.options.sip_t1
+
+        def again():
+            if leg.acked or call.ended:
+                return
+            if time.monotonic() >= deadline:
+                _logger.warning(
+                    "call %s: the caller never acknowledged the 200 OK, hung up",
+                    call.key,
+                )
+                self.hang_up(call, "no_ack")
+                return
+            self.send(leg.last_response, leg.addr)
+            self.resend_2xx(call, leg, min(2 * interval, t2), deadline)
 
         asyncio.get_running_loop().call_later(interval, again)
 
@@ -623,6 +653,8 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
             extra=(("Contact", self.contact()),),
         )
         call.a.final = 200
+        t1 = self.options.sip_t1
+        self.resend_2xx(call, call.a, t1, time.monotonic() + 64 * t1)
         _logger.info("call %s answered by %s", call.key, leg.extension)
         self.queue_event(call, "answered", time.time(), extension=leg.extension)
         self.save_state()
@@ -851,6 +883,12 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--realm", default="calendoc", help="digest realm of the registrar"
+    )
+    parser.add_argument(
+        "--sip-t1",
+        type=float,
+        default=T1,
+        help="RFC 3261 T1 in seconds (0.5; smaller only on a fast private network)",
     )
     parser.add_argument("--ring-timeout", type=float, default=30.0)
     parser.add_argument("--retry-delay", type=float, default=1.0)

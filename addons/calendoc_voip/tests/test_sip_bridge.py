@@ -278,6 +278,65 @@ class TestSipBridge(VoipCase, HttpCase):
         call = self.wait_for_call([("called_number", "=", LINE)])
         self.assertEqual(call.outcome, "missed")
 
+    def test_a_200_ok_the_caller_never_acknowledges_is_resent_then_hung_up(self):
+        """RFC 3261 13.3.1.4: the bridge sends its 200 OK again until the
+        caller's ACK; none after 64*T1 (here T1 = 50 ms): BYE to both sides,
+        the call ends in the log instead of staying in progress for ever."""
+        trunk_port = free_port()
+        bridge = BridgeProcess(self.base_url(), SECRET, trunk_port)
+        bridge.args += ["--sip-t1", "0.05"]
+        self.addCleanup(bridge.cleanup)
+        bridge.start()
+        phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
+        phone.wait_listening()
+        tag = secrets.token_hex(4)
+        sdp = "v=0\r\no=trunk 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        invite = (
+            f"INVITE sip:{LINE}@127.0.0.1:{bridge.sip_port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{trunk_port};branch=z9hG4bK{tag}\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:0612345678@127.0.0.1>;tag={tag}\r\n"
+            f"To: <sip:{LINE}@127.0.0.1>\r\n"
+            f"Call-ID: noack-{tag}\r\n"
+            "CSeq: 1 INVITE\r\n"
+            f"Contact: <sip:0612345678@127.0.0.1:{trunk_port}>\r\n"
+            "Content-Type: application/sdp\r\n"
+            f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
+        )
+        oks, bye = 0, None
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind(("127.0.0.1", trunk_port))
+            sock.settimeout(10)
+            sock.sendto(invite.encode(), ("127.0.0.1", bridge.sip_port))
+            while bye is None:
+                data, addr = sock.recvfrom(65535)
+                first = data.split(b"\r\n", 1)[0]
+                if first.startswith(b"SIP/2.0 200"):
+                    oks += 1  # never acknowledged
+                elif first.startswith(b"BYE "):
+                    bye = data
+                    headers = [
+                        line
+                        for line in data.decode().split("\r\n")
+                        if line.split(":", 1)[0].lower()
+                        in ("via", "from", "to", "call-id", "cseq")
+                    ]
+                    answer = "SIP/2.0 200 OK\r\n" + "\r\n".join(headers)
+                    sock.sendto(
+                        (answer + "\r\nContent-Length: 0\r\n\r\n").encode(), addr
+                    )
+        self.assertGreaterEqual(oks, 3, bridge.log())
+        self.assertIn(f"noack-{tag}".encode(), bye)
+        self.assert_sipp_ok(phone)  # the secretary's phone got its BYE too
+        call = self.wait_for_call([("sip_call_id", "=", f"noack-{tag}")])
+        self.assertEqual(
+            call.event_ids.mapped("kind"), ["ringing", "answered", "ended"]
+        )
+        ended = call.event_ids.filtered(lambda event: event.kind == "ended")
+        self.assertEqual(ended.payload["reason"], "no_ack")
+        self.assertIn("never acknowledged the 200 OK", bridge.log())
+        self.assertEqual(bridge.health()["calls"], 0)
+
     def test_events_piled_up_in_the_bridge_go_to_odoo_together(self):
         """Six calls end while Odoo is away; when it answers again, slowly,
         the events that waited for a post slot go in one request
