@@ -60,6 +60,7 @@ EXPECTED = {
         "calendoc.credit.move": {R},
         "calendoc.wallet": {R},
         **CALLS,
+        "calendoc.requester.thread": ALL,
     },
     "auditor": {
         **dict.fromkeys(CONFIG, {R}),
@@ -74,6 +75,7 @@ EXPECTED = {
         "calendoc.wallet": {R},
         "calendoc.call": {R},
         "calendoc.call.event": {R},
+        "calendoc.requester.thread": {R},
     },
     "secretary": {
         **dict.fromkeys(CONFIG, {R}),
@@ -85,6 +87,9 @@ EXPECTED = {
         "calendoc.credit.move": {R},
         "calendoc.wallet": {R},
         **CALLS,
+        # messages about a requester (calendoc_portal): the account's secretaries
+        # read, write and start them; only managers delete
+        "calendoc.requester.thread": {R, W, C},
     },
     "other_secretary": {},
     "delegate": {
@@ -111,6 +116,8 @@ EXPECTED = {
         "calendoc.pack": {R},
         "calendoc.credit.move": {R},
         "calendoc.wallet": {R},
+        # the client's users read and start conversations with the secretariat
+        "calendoc.requester.thread": {R, C},
     },
     "public": {},
 }
@@ -224,6 +231,9 @@ class TestAccessMatrix(CalendocCase):
             ),
             "calendoc.call": call,
             "calendoc.call.event": call.event_ids,
+            "calendoc.requester.thread": env["calendoc.requester.thread"].create(
+                {"requester_id": cls.requester.id}
+            ),
         }
 
     def calendoc_models(self):
