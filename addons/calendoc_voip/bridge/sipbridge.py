@@ -166,8 +166,10 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
             await self.incoming_call(request, addr)
         elif method == "INVITE":
             call, leg = known
-            if leg.last_response is not None and request.cseq[0] == leg.invite.cseq[0]:
-                self.send(leg.last_response, addr)  # retransmission
+            if leg.invite is not None and request.cseq[0] == leg.invite.cseq[0]:
+                # a retransmission: the last response again (none yet: ignored)
+                if leg.last_response is not None:
+                    self.send(leg.last_response, addr)
             else:
                 self.reply(request, addr, 501, leg)  # re-INVITE: not handled
         elif method == "ACK":
@@ -213,7 +215,8 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
         call.a = leg
         self.legs[invite.call_id] = (call, leg)
         self.calls[call.key] = call
-        self.reply(invite, addr, 100)
+        # kept as the leg's last response: a retransmitted INVITE gets it again
+        self.reply(invite, addr, 100, leg)
         self.stats["incoming"] += 1
         started = time.time()
         status, answer = await self.post_event(call, "ringing", started, wait=True)

@@ -278,6 +278,69 @@ class TestSipBridge(VoipCase, HttpCase):
         call = self.wait_for_call([("called_number", "=", LINE)])
         self.assertEqual(call.outcome, "missed")
 
+    def raw_invite(self, bridge, trunk_port, call_id):
+        """An INVITE from the trunk to the practice line, as bytes to send
+        from 127.0.0.1:``trunk_port``."""
+        sdp = "v=0\r\no=trunk 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        return (
+            f"INVITE sip:{LINE}@127.0.0.1:{bridge.sip_port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{trunk_port};branch=z9hG4bK{call_id}\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:0612345678@127.0.0.1>;tag={call_id}\r\n"
+            f"To: <sip:{LINE}@127.0.0.1>\r\n"
+            f"Call-ID: {call_id}\r\n"
+            "CSeq: 1 INVITE\r\n"
+            f"Contact: <sip:0612345678@127.0.0.1:{trunk_port}>\r\n"
+            "Content-Type: application/sdp\r\n"
+            f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
+        )
+
+    def test_a_retransmitted_invite_gets_the_last_response_again(self):
+        """The trunk sends its INVITE again before any answer came back (a
+        lost or late 100 Trying): the bridge answers it with its last response,
+        never 501 (which the trunk takes for a failed call)."""
+        trunk_port = free_port()
+        bridge = BridgeProcess(self.base_url(), SECRET, trunk_port)
+        self.addCleanup(bridge.cleanup)
+        bridge.start()
+        phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
+        phone.wait_listening()
+        call_id = f"retrans-{secrets.token_hex(4)}"
+        invite = self.raw_invite(bridge, trunk_port, call_id).encode()
+        statuses, ok = [], None
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind(("127.0.0.1", trunk_port))
+            sock.settimeout(10)
+            sock.sendto(invite, ("127.0.0.1", bridge.sip_port))
+            sock.sendto(invite, ("127.0.0.1", bridge.sip_port))
+            while ok is None:
+                data, _addr = sock.recvfrom(65535)
+                status = int(data.split(b" ", 2)[1])
+                statuses.append(status)
+                if status == 200:
+                    ok = data.decode()
+            # acknowledged, then hung up: the call ends normally
+            headers = {
+                line.split(":", 1)[0].lower(): line
+                for line in ok.split("\r\n")
+                if ":" in line
+            }
+            for method, cseq in (("ACK", 1), ("BYE", 2)):
+                request = (
+                    f"{method} sip:{LINE}@127.0.0.1:{bridge.sip_port} SIP/2.0\r\n"
+                    f"Via: SIP/2.0/UDP 127.0.0.1:{trunk_port};"
+                    f"branch=z9hG4bK{method}{call_id}\r\n"
+                    f"{headers['from']}\r\n{headers['to']}\r\n"
+                    f"Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\n"
+                    "Content-Length: 0\r\n\r\n"
+                )
+                sock.sendto(request.encode(), ("127.0.0.1", bridge.sip_port))
+        self.assertNotIn(501, statuses, bridge.log())
+        self.assertEqual(statuses.count(100), 2, statuses)
+        self.assert_sipp_ok(phone)
+        call = self.wait_for_call([("sip_call_id", "=", call_id)])
+        self.assertEqual(call.outcome, "answered")
+
     def test_a_200_ok_the_caller_never_acknowledges_is_resent_then_hung_up(self):
         """RFC 3261 13.3.1.4: the bridge sends its 200 OK again until the
         caller's ACK; none after 64*T1 (here T1 = 50 ms): BYE to both sides,
@@ -290,19 +353,7 @@ class TestSipBridge(VoipCase, HttpCase):
         phone = self.sipp("phone_answer.xml", self.phone_port, caller="0612345678")
         phone.wait_listening()
         tag = secrets.token_hex(4)
-        sdp = "v=0\r\no=trunk 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-        invite = (
-            f"INVITE sip:{LINE}@127.0.0.1:{bridge.sip_port} SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP 127.0.0.1:{trunk_port};branch=z9hG4bK{tag}\r\n"
-            "Max-Forwards: 70\r\n"
-            f"From: <sip:0612345678@127.0.0.1>;tag={tag}\r\n"
-            f"To: <sip:{LINE}@127.0.0.1>\r\n"
-            f"Call-ID: noack-{tag}\r\n"
-            "CSeq: 1 INVITE\r\n"
-            f"Contact: <sip:0612345678@127.0.0.1:{trunk_port}>\r\n"
-            "Content-Type: application/sdp\r\n"
-            f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
-        )
+        invite = self.raw_invite(bridge, trunk_port, f"noack-{tag}")
         oks, bye = 0, None
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.bind(("127.0.0.1", trunk_port))
