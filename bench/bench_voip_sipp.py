@@ -304,7 +304,15 @@ def main(argv=None):
                 handle.write(text)
             return path
 
-        common = ["-i", "127.0.0.1", "-nostdin", "-trace_stat", "-fd", "5", "-trace_err"]
+        common = [
+            "-i",
+            "127.0.0.1",
+            "-nostdin",
+            "-trace_stat",
+            "-fd",
+            "5",
+            "-trace_err",
+        ]
         # every call's INVITE-to-200 OK time (the trunk's rtd), for percentiles
         rtt = ["-trace_rtt", "-rtt_freq", "1"]
         start(
