@@ -34,7 +34,15 @@ ADDON = os.path.join(HERE, "..", "addons", "calendoc_voip")
 sys.path.insert(0, os.path.join(ADDON, "bridge"))
 sys.path.insert(0, os.path.join(ADDON, "tests"))
 import signing  # noqa: E402
-from bench_voip_sipp import CALLER, LINE, REFUSED, SECRET, odoo_bin, setup  # noqa: E402
+from bench_voip_sipp import (  # noqa: E402
+    CALLER,
+    LINE,
+    REFUSED,
+    SECRET,
+    odoo_bin,
+    setup,
+    wait_http,
+)
 from benchlib import percentile  # noqa: E402
 from sip_harness import free_port  # noqa: E402
 
@@ -151,17 +159,7 @@ def with_server(args):
     )
     url = f"http://127.0.0.1:{http_port}/calendoc_voip/event"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(
-                    f"http://127.0.0.1:{http_port}/web/health", timeout=2
-                ).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+        wait_http(f"http://127.0.0.1:{http_port}/web/health")
         tag = os.urandom(4).hex()
         ringing, errors = [], []
         done = [0]

@@ -87,6 +87,23 @@ class VoipCase(CalendocCase):
         self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM bus_bus")
         self.bus_start = self.env.cr.fetchone()[0]
 
+    def wait_for_call(self, domain, state="done", timeout=15):
+        """The call once the bridge's events reached Odoo (they are posted
+        asynchronously, after SIP)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.registry.test_lock:
+                self.env.invalidate_all()
+                call = self.env["calendoc.call"].search(domain)
+                if call and call.state == state:
+                    return call
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no call {domain} in state {state} (found {call.mapped('state')})"
+                    f"\nbridge log:\n{self.bridge.log()}"
+                )
+            time.sleep(0.2)
+
     def event(self, event, call_id="call-1@trunk", **values):
         payload = {
             "event": event,

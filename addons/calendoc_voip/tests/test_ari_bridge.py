@@ -57,21 +57,6 @@ class AriCase(VoipCase, HttpCase):
                 raise AssertionError(f"the PBX is not {status}:\n{bridge.log()}")
             time.sleep(0.1)
 
-    def wait_for_call(self, domain, state="done", timeout=15):
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.registry.test_lock:
-                self.env.invalidate_all()
-                call = self.env["calendoc.call"].search(domain)
-                if call and call.state == state:
-                    return call
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"no call {domain} in state {state} (found {call.mapped('state')})"
-                    f"\nbridge log:\n{self.bridge.log()}"
-                )
-            time.sleep(0.1)
-
     def endpoints_rung(self):
         return sorted(endpoint for endpoint, _query, _vars in self.ari.originated)
 

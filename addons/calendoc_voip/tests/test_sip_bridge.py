@@ -43,23 +43,6 @@ class TestSipBridge(VoipCase, HttpCase):
             **variables,
         )
 
-    def wait_for_call(self, domain, state="done", timeout=15):
-        """The call once the bridge's events reached Odoo (they are posted
-        asynchronously, after SIP)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.registry.test_lock:
-                self.env.invalidate_all()
-                call = self.env["calendoc.call"].search(domain)
-                if call and call.state == state:
-                    return call
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"no call {domain} in state {state} (found {call.mapped('state')})"
-                    f"\nbridge log:\n{self.bridge.log()}"
-                )
-            time.sleep(0.2)
-
     def assert_sipp_ok(self, *runs):
         for run in runs:
             code = run.wait()
