@@ -39,7 +39,7 @@ from bench_voip_sipp import (  # noqa: E402
     LINE,
     REFUSED,
     SECRET,
-    odoo_bin,
+    odoo_command,
     setup,
     wait_http,
 )
@@ -136,24 +136,7 @@ def with_server(args):
     http_port = free_port(socket.SOCK_STREAM)
     log = open(os.path.join("/tmp", f"bench-voip-http-{http_port}.log"), "w")  # noqa: SIM115
     server = subprocess.Popen(
-        [
-            sys.executable,
-            odoo_bin(),
-            "-c",
-            os.path.abspath(args.config),
-            "-d",
-            args.db,
-            "--http-port",
-            str(http_port),
-            "--gevent-port",
-            str(free_port(socket.SOCK_STREAM)),
-            "--workers",
-            str(args.workers),
-            "--max-cron-threads",
-            "0",
-            "--log-level",
-            "warn",
-        ],
+        odoo_command(args.config, args.db, args.workers, http_port),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -172,6 +172,32 @@ def odoo_bin():
     return path
 
 
+def odoo_command(config, db, workers, http_port):
+    """An Odoo server with ``workers`` on ``http_port``, serving ``db`` with
+    ``-d`` alone: no --db-filter, so Odoo does not list the databases at each
+    event of the bridge (CONFIGURE.md)."""
+    return [
+        sys.executable,
+        odoo_bin(),
+        "-c",
+        os.path.abspath(config),
+        "-d",
+        db,
+        "--http-port",
+        str(http_port),
+        "--gevent-port",
+        str(free_port(socket.SOCK_STREAM)),
+        "--workers",
+        str(workers),
+        "--max-cron-threads",
+        "0",
+        "--limit-time-real",
+        "600",
+        "--log-level",
+        "warn",
+    ]
+
+
 def wait_http(url, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -243,28 +269,7 @@ def main(argv=None):
 
     try:
         start(
-            [
-                sys.executable,
-                odoo_bin(),
-                "-c",
-                os.path.abspath(args.config),
-                "-d",
-                args.db,
-                # -d alone, no --db-filter: Odoo does not list the databases
-                # at each event of the bridge (CONFIGURE.md)
-                "--http-port",
-                str(http_port),
-                "--gevent-port",
-                str(free_port(socket.SOCK_STREAM)),
-                "--workers",
-                str(args.workers),
-                "--max-cron-threads",
-                "0",
-                "--limit-time-real",
-                "600",
-                "--log-level",
-                "warn",
-            ],
+            odoo_command(args.config, args.db, args.workers, http_port),
             "odoo",
         )
         wait_http(f"http://127.0.0.1:{http_port}/web/health")

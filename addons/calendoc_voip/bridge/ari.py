@@ -721,17 +721,8 @@ class AriBridge(OdooLink):
         self.save_state()
 
     # --- state across restarts -----------------------------------------------------------
-    def save_state(self):
-        if not self.options.state_file:
-            return
-        state = {
-            "calls": [call.state() for call in self.calls.values()],
-            "outbox": self.pending_events(),
-        }
-        tmp = self.options.state_file + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(state, handle)
-        os.replace(tmp, self.options.state_file)
+    def call_states(self):
+        return [call.state() for call in self.calls.values()]
 
     def restore(self):
         """After a restart: take back the calls of the previous run (the

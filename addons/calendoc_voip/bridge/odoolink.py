@@ -12,6 +12,7 @@ import asyncio
 import collections
 import json
 import logging
+import os
 import urllib.error
 import urllib.request
 
@@ -238,5 +239,17 @@ class OdooLink:
             _logger.warning("Odoo unreachable for %s: %s", what, error)
             return None, {}
 
+    def call_states(self):
+        """What a restart needs of each call in progress (drivers)."""
+        return []
+
     def save_state(self):
-        """Write the calls in progress and the undelivered events (drivers)."""
+        """Write the calls in progress and the undelivered events to the state
+        file, atomically (a crash mid-write leaves the previous one)."""
+        if not self.options.state_file:
+            return
+        state = {"calls": self.call_states(), "outbox": self.pending_events()}
+        tmp = self.options.state_file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(state, handle)
+        os.replace(tmp, self.options.state_file)

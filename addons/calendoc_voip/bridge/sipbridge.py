@@ -707,30 +707,21 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
         return 202
 
     # --- state across restarts -----------------------------------------------------
-    def save_state(self):
-        if not self.options.state_file:
-            return
-        state = {
-            "calls": [
-                {
-                    "key": call.key,
-                    "direction": call.direction,
-                    "caller": call.caller,
-                    "called": call.called,
-                    "legs": [
-                        leg.state()
-                        for leg in (call.a, *call.b_legs.values())
-                        if leg is not None and leg.final == 200
-                    ],
-                }
-                for call in self.calls.values()
-            ],
-            "outbox": self.pending_events(),
-        }
-        tmp = self.options.state_file + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(state, handle)
-        os.replace(tmp, self.options.state_file)
+    def call_states(self):
+        return [
+            {
+                "key": call.key,
+                "direction": call.direction,
+                "caller": call.caller,
+                "called": call.called,
+                "legs": [
+                    leg.state()
+                    for leg in (call.a, *call.b_legs.values())
+                    if leg is not None and leg.final == 200
+                ],
+            }
+            for call in self.calls.values()
+        ]
 
     def reconcile(self):
         """After a restart: hang up the calls the previous run left connected and
