@@ -12,7 +12,9 @@ import asyncio
 import collections
 import json
 import logging
+import math
 import os
+import time
 import urllib.error
 import urllib.request
 
@@ -26,6 +28,8 @@ MAX_BATCH = 50
 # The language of the requests to Odoo (French first); one Odoo has installed
 # spares it reading the company's language at each of them.
 ODOO_LANGUAGE = "fr-FR"
+# How many of the last calls the health page's ringing figures are made of.
+RINGING_SAMPLES = 10000
 
 
 class OdooLink:
@@ -42,6 +46,10 @@ class OdooLink:
         self.batcher = None
         self.nonces = {}  # nonce -> expiry, for /originate
         self.stats = collections.Counter()
+        # ms from a call reaching the bridge to Odoo's answer to its "ringing"
+        # event: Odoo answers once the popup is committed and notified on the
+        # bus, so this is the call-to-popup time as the bridge sees it
+        self.ringing_ms = collections.deque(maxlen=RINGING_SAMPLES)
 
     def queue_event(self, call, event, when, **extra):
         self.queue_payload(self.event_payload(call, event, when, **extra))
@@ -71,9 +79,30 @@ class OdooLink:
         """Post one event now; (status, answer), status None when unreachable."""
         payload = self.event_payload(call, event, when, **extra)
         async with self.post_slots:
-            return await asyncio.get_running_loop().run_in_executor(
+            status, answer = await asyncio.get_running_loop().run_in_executor(
                 None, self._post, payload
             )
+        if event == "ringing" and status == 200:
+            self.ringing_ms.append((time.time() - when) * 1000)
+        return status, answer
+
+    def ringing_figures(self):
+        """Percentiles (nearest rank) of ``ringing_ms``, for the health page."""
+        times = sorted(self.ringing_ms)
+        if not times:
+            return {}
+
+        def rank(fraction):
+            return round(times[max(0, math.ceil(fraction * len(times)) - 1)], 1)
+
+        return {
+            "ringing_ms": {
+                "calls": len(times),
+                "p50": rank(0.5),
+                "p95": rank(0.95),
+                "max": round(times[-1], 1),
+            }
+        }
 
     def headers(self, body):
         """The signature of ``body`` and the language of the request: without

@@ -202,6 +202,7 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
             self.reply(request, addr, 501)
 
     async def incoming_call(self, invite, addr):
+        started = time.time()
         caller = user_of(invite.get("from"))
         called = user_of(invite.get("to"))
         if not called:
@@ -218,7 +219,6 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
         # kept as the leg's last response: a retransmitted INVITE gets it again
         self.reply(invite, addr, 100, leg)
         self.stats["incoming"] += 1
-        started = time.time()
         status, answer = await self.post_event(call, "ringing", started, wait=True)
         if status is None:
             _logger.error("call %s: Odoo unreachable, caller told 503", call.key)
@@ -804,6 +804,7 @@ def serve(bridge, method, path, headers, body):
             "calls": len(bridge.calls),
             "outbox": len(bridge.pending_events()),
             **bridge.stats,
+            **bridge.ringing_figures(),
         }
     if method != "POST" or path != "/originate":
         return 404, {"error": "not found"}

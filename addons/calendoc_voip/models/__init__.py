@@ -1,4 +1,5 @@
 from . import (
+    bus_bus,
     calendoc_sip_endpoint,
     calendoc_duty,
     calendoc_call,

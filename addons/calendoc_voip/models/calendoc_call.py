@@ -519,10 +519,12 @@ class CalendocCall(models.Model):
         self.write(values)
         # the popups shown at ringing close (the roster may have changed since)
         others = self.rung_user_ids - self.secretary_id
-        for partner in others.partner_id:
-            self.env["bus.bus"]._sendone(
-                partner, "calendoc_voip/call_taken", {"call": self.id}
-            )
+        self.env["bus.bus"]._calendoc_send_now(
+            [
+                (partner, "calendoc_voip/call_taken", {"call": self.id})
+                for partner in others.partner_id
+            ]
+        )
         return {"action": "none", "call": self.id}
 
     def _on_recorded(self, when, payload):
@@ -637,13 +639,16 @@ class CalendocCall(models.Model):
     def _notify_secretaries(self, secretaries, reach):
         payload = self._popup_payload()
         restricted = dict(payload, requesters=[], restricted=True)
-        for user in secretaries:
-            allowed = reach[user.id].issuperset(CARD_SCOPES)
-            self.env["bus.bus"]._sendone(
-                user.partner_id,
-                "calendoc_voip/incoming_call",
-                payload if allowed else restricted,
-            )
+        self.env["bus.bus"]._calendoc_send_now(
+            [
+                (
+                    user.partner_id,
+                    "calendoc_voip/incoming_call",
+                    payload if reach[user.id].issuperset(CARD_SCOPES) else restricted,
+                )
+                for user in secretaries
+            ]
+        )
 
     def _popup_payload(self):
         """What the incoming-call popup shows at once: the practice card and the

@@ -10,4 +10,5 @@ from . import (
     test_personal_data,
     test_ari_bridge,
     test_pbx_access,
+    test_bus_wake_up,
 )

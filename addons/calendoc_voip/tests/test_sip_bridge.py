@@ -211,6 +211,12 @@ class TestSipBridge(VoipCase, HttpCase):
         )
         popups = [p for p, _payload in self.bus_messages("calendoc_voip/incoming_call")]
         self.assertEqual(popups, [self.secretary.partner_id.id])
+        # the call-to-popup time the bridge measured (Odoo answers "ringing"
+        # once the popup is on the bus)
+        figures = self.bridge.health()["ringing_ms"]
+        self.assertEqual(figures["calls"], 1)
+        self.assertGreater(figures["p50"], 0)
+        self.assertEqual(figures["p50"], figures["max"])
 
     def test_overflow_rings_the_next_secretary_and_cancels_the_first(self):
         self.env["ir.config_parameter"].set_param("calendoc_voip.overflow_seconds", 1)
@@ -246,6 +252,8 @@ class TestSipBridge(VoipCase, HttpCase):
         trunk = self.trunk("trunk_refused.xml", called="+33199000000", status=404)
         self.assert_sipp_ok(trunk)
         self.assertIn("no such practice line", self.bridge.log())
+        # a refused call is not a popup: not in the call-to-popup figures
+        self.assertNotIn("ringing_ms", self.bridge.health())
         with self.registry.test_lock:
             self.assertFalse(
                 self.env["calendoc.call"].search(
