@@ -338,8 +338,9 @@ class ResPartner(models.Model):
                 return code
 
     @api.model
-    def _calendoc_search_by_phone(self, number, account=None):
-        """Requesters whose phone or mobile is ``number`` in any format (E.164 index)."""
+    def _calendoc_search_by_phone(self, number, account=None, fetch=None):
+        """Requesters whose phone or mobile is ``number`` in any format (E.164
+        index); ``fetch``: fields read in the same query."""
         e164 = to_e164(number, (account and account.country_id.code) or "FR")
         if not e164:
             return self.browse()
@@ -351,4 +352,4 @@ class ResPartner(models.Model):
         ]
         if account:
             domain.append(("calendoc_account_id", "=", account.id))
-        return self.search(domain)
+        return self.search_fetch(domain, fetch or [])

@@ -449,6 +449,8 @@ class AriBridge(OdooLink):
         self.track(call, channel_id, "caller")
         self.calls[call.key] = call
         self.stats["incoming"] += 1
+        # in the state file before Odoo hears of it (written by post_event)
+        self.save_state()
         status, answer = await self.post_event(call, "ringing", call.started, wait=True)
         if call.ended:
             return  # the caller hung up while Odoo answered
@@ -778,5 +780,5 @@ async def run(options, config):
     if bridge.senders:
         # what is not delivered in time stays in the state file for the next run
         await asyncio.wait(list(bridge.senders.values()), timeout=10)
-    bridge.save_state()
+    bridge.write_state()
     server.close()

@@ -219,6 +219,8 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
         # kept as the leg's last response: a retransmitted INVITE gets it again
         self.reply(invite, addr, 100, leg)
         self.stats["incoming"] += 1
+        # in the state file before Odoo hears of it (written by post_event)
+        self.save_state()
         status, answer = await self.post_event(call, "ringing", started, wait=True)
         if status is None:
             _logger.error("call %s: Odoo unreachable, caller told 503", call.key)
@@ -945,7 +947,7 @@ async def run(options):
     if bridge.senders:
         # what is not delivered in time stays in the state file for the next run
         await asyncio.wait(list(bridge.senders.values()), timeout=10)
-    bridge.save_state()
+    bridge.write_state()
     server.close()
     transport.close()
 

@@ -40,6 +40,16 @@ ACCOUNT_FIELDS = [
     "calendoc_call_recording",
     "calendoc_recording_announcement",
 ]
+# What the popup shows of the practice, and what a call records of it.
+PRACTICE_FIELDS = [
+    "name",
+    "account_id",
+    "company_id",
+    "greeting",
+    "questions_to_ask",
+    "urgent_policy",
+    "instructions",
+]
 # Appointment types and slots each the popup shows (the slot finder behind
 # "Book" shows the rest).
 POPUP_TYPES = 2
@@ -409,21 +419,43 @@ class CalendocCall(models.Model):
     @api.model
     def _create_incoming(self, call_key, payload, when):
         called = to_e164(payload.get("to") or "")
-        line = called and self.env["calendoc.practice.line"].search_fetch(
-            [("number", "=", called)], ["practice_id"], limit=1, order="id"
+        # the line, its practice and account, and the account's country (for
+        # the caller's national number), in one query
+        self.env["calendoc.practice.line"].flush_model(
+            ["number", "active", "practice_id", "account_id", "company_id"]
         )
-        if not line:
+        self.env["res.partner"].flush_model(["country_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT line.id, line.practice_id, line.account_id,
+                       line.company_id, country.code
+                  FROM calendoc_practice_line line
+                  JOIN res_partner account ON account.id = line.account_id
+             LEFT JOIN res_country country ON country.id = account.country_id
+                 WHERE line.number = %s AND line.active
+              ORDER BY line.id
+                 LIMIT 1
+                """,
+                called,
+            )
+        )
+        found = called and self.env.cr.fetchone()
+        if not found:
             raise VoipEventError(
                 404, f"no practice line for the dialled number {payload.get('to')!r}"
             )
-        account = line.practice_id.account_id
-        # what this event reads of the account and its country, not every
-        # column of res.partner (the ORM's prefetch): on every incoming call
+        line_id, practice_id, account_id, company_id, country = found
+        # what the call and its popup read of the practice and the account,
+        # not every column of them (the ORM's prefetch): on every incoming call
+        self.env["calendoc.practice"].browse(practice_id).fetch(PRACTICE_FIELDS)
+        account = self.env["res.partner"].browse(account_id)
         account.fetch(ACCOUNT_FIELDS)
-        account.country_id.fetch(["code"])
-        caller = to_e164(payload.get("from") or "", account.country_id.code or "FR")
+        caller = to_e164(payload.get("from") or "", country or "FR")
         requesters = (
-            self.env["res.partner"]._calendoc_search_by_phone(caller, account)
+            self.env["res.partner"]._calendoc_search_by_phone(
+                caller, account, fetch=["name"]
+            )
             if caller
             else self.env["res.partner"]
         )
@@ -432,11 +464,11 @@ class CalendocCall(models.Model):
             "direction": "in",
             "caller_number": caller or payload.get("from") or "",
             "called_number": called,
-            "line_id": line.id,
-            "practice_id": line.practice_id.id,
-            "account_id": account.id,
+            "line_id": line_id,
+            "practice_id": practice_id,
+            "account_id": account_id,
             "requester_id": requesters[:1].id,
-            "company_id": line.practice_id.company_id.id,
+            "company_id": company_id,
         }
         if payload.get("event") == "ringing":
             # set at creation: one INSERT, no UPDATE of the times computed from it

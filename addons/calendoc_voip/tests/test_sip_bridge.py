@@ -481,6 +481,21 @@ class TestSipBridge(VoipCase, HttpCase):
         self.assertEqual(ended.payload["reason"], "bridge_restart")
         self.assertEqual(len(call.event_ids), 3)
 
+    def test_a_bridge_crash_while_the_phones_ring_ends_the_call_at_restart(self):
+        # the phone rings and is never picked up: the bridge dies meanwhile
+        phone = self.sipp("phone_ring_cancelled.xml", self.phone_port)
+        phone.wait_listening()
+        self.trunk(called=LINE)
+        # Odoo heard of the call only once the state file had it
+        self.wait_for_call([("called_number", "=", LINE)], state="ringing")
+        self.bridge.kill()
+        self.bridge.start()
+        call = self.wait_for_call([("called_number", "=", LINE)])
+        self.assertEqual(call.outcome, "abandoned")
+        ended = call.event_ids.filtered(lambda e: e.kind == "ended")
+        self.assertEqual(ended.payload["reason"], "bridge_restart")
+        self.assertEqual(call.event_ids.mapped("kind"), ["ringing", "ended"])
+
     def test_click_to_call_rings_the_secretary_then_the_requester(self):
         self.env["ir.config_parameter"].set_param(
             "calendoc_voip.bridge_url", self.bridge.url
