@@ -59,6 +59,7 @@ class CalendocOffer(models.Model):
                 )
 
     @api.model
-    def _for_code(self, code):
+    def _for_code(self, code, fetch=None):
+        """The offer of ``code``; ``fetch``: fields read in the same query."""
         # sudo: offers are the firm's configuration, read by every booking path
-        return self.sudo().search([("code", "=", code)], limit=1)
+        return self.sudo().search_fetch([("code", "=", code)], fetch or [], limit=1)

@@ -20,7 +20,10 @@ class ResPartner(models.Model):
             return allowed
         if self._calendoc_valid_packs():
             return True
-        offer = self.env["calendoc.offer"]._for_code(self.calendoc_offer or "standard")
+        # on every call: the one column needed, read by the search itself
+        offer = self.env["calendoc.offer"]._for_code(
+            self.calendoc_offer or "standard", fetch=["expiry_behaviour"]
+        )
         return offer.expiry_behaviour == "free_standard"
 
     def _calendoc_consume_credits(self, kind, quantity, key, origin):

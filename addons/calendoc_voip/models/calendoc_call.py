@@ -22,7 +22,8 @@ _logger = logging.getLogger(__name__)
 EVENTS = ("ringing", "answered", "ended", "recorded")
 # Largest recording accepted in one event (base64 in JSON).
 MAX_RECORDING_BYTES = 20 * 1024 * 1024
-# How long the secretaries' phones ring before the caller is told nobody answers.
+# How long the secretaries' phones ring before the caller is told nobody
+# answers (system parameter calendoc_voip.ring_seconds).
 RING_TIMEOUT = 30
 BRIDGE_TIMEOUT = 5
 # Seconds before the overflow secretaries' phones ring too (queue).
@@ -528,7 +529,10 @@ class CalendocCall(models.Model):
             "record": account.calendoc_call_recording,
             "announcement": account.calendoc_call_recording
             and (account.calendoc_recording_announcement or ""),
-            "ring_timeout": RING_TIMEOUT + (overflow if overflow_users else 0),
+            "ring_timeout": self._seconds_param(
+                "calendoc_voip.ring_seconds", RING_TIMEOUT, minimum=1
+            )
+            + (overflow if overflow_users else 0),
             "targets": [
                 {
                     "extension": endpoint.extension,
@@ -657,16 +661,18 @@ class CalendocCall(models.Model):
         return reach
 
     def _overflow_delay(self):
+        return self._seconds_param("calendoc_voip.overflow_seconds", OVERFLOW_SECONDS)
+
+    def _seconds_param(self, key, default, minimum=0):
+        """A number of seconds set as the system parameter ``key`` (``default``
+        when unset or not a number)."""
         # sudo: a system parameter the bridge's routing reads
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("calendoc_voip.overflow_seconds", OVERFLOW_SECONDS)
-        )
+        value = self.env["ir.config_parameter"].sudo().get_param(key, default)
         try:
-            return max(0, int(value))
+            return max(minimum, int(value))
         except ValueError:
-            return OVERFLOW_SECONDS
+            _logger.warning("%s is not a number of seconds: %r", key, value)
+            return default
 
     def _notify_secretaries(self, secretaries, reach):
         payload = self._popup_payload()

@@ -179,6 +179,25 @@ class TestAriBridge(AriCase):
         self.assertEqual(call.outcome, "missed")
         self.assertIn((caller, "no_answer"), self.ari.hangups)
 
+    def test_phones_ringing_unanswered_hang_up_after_the_ring_time(self):
+        with self.registry.test_lock:
+            self.env["ir.config_parameter"].set_param("calendoc_voip.ring_seconds", 1)
+            self.env.cr.flush()
+        caller = self.ari.incoming(LINE, "0612345678")
+        self.ari.wait_for(lambda: self.ari.originated, "the phone rung")
+        phone = self.ari.channels_to("PJSIP/201")[0]
+        # nobody picks up: after a second the caller and the phone are hung up
+        self.ari.wait_for(
+            lambda: caller not in self.ari.channels and phone not in self.ari.channels,
+            "the hang-ups",
+        )
+        self.assertIn((caller, "no_answer"), self.ari.hangups)
+        call = self.wait_for_call([("sip_call_id", "=", caller)])
+        self.assertEqual(call.outcome, "missed")
+        self.assertFalse(call.secretary_id)
+        self.assertGreaterEqual(call.wait_seconds, 1)
+        self.assertIn("nobody answered in time", self.bridge.log())
+
     @mute_logger("odoo.addons.calendoc_voip.controllers.main")
     def test_replayed_or_malformed_events_ring_nobody_twice(self):
         caller = self.ari.incoming(LINE, "0612345678")

@@ -140,6 +140,16 @@ class TestCallLog(VoipCase):
         self.assertEqual(delays, {"201": 0, "203": 20})
         self.assertEqual(answer["ring_timeout"], 50)
 
+    def test_the_ring_time_is_the_firms_setting(self):
+        params = self.env["ir.config_parameter"]
+        params.set_param("calendoc_voip.ring_seconds", 45)
+        self.assertEqual(self.ingest("ringing", "ring-1")["ring_timeout"], 45)
+        # not a number: the default, and the log says which setting is wrong
+        params.set_param("calendoc_voip.ring_seconds", "soon")
+        with self.assertLogs("odoo.addons.calendoc_voip.models.calendoc_call") as logs:
+            self.assertEqual(self.ingest("ringing", "ring-2")["ring_timeout"], 30)
+        self.assertIn("calendoc_voip.ring_seconds", logs.output[0])
+
     def test_a_recording_is_kept_only_when_the_account_allows_it(self):
         audio = base64.b64encode(b"RIFF....WAVEfmt ").decode()
         answer = self.ingest("ringing")

@@ -269,6 +269,20 @@ class TestSipBridge(VoipCase, HttpCase):
         call = self.wait_for_call([("called_number", "=", LINE)])
         self.assertEqual(call.outcome, "missed")
 
+    def test_a_phone_ringing_unanswered_gets_480_after_the_ring_time(self):
+        self.env["ir.config_parameter"].set_param("calendoc_voip.ring_seconds", 1)
+        self.env.cr.flush()
+        # the phone rings, nobody picks up: the bridge cancels it after a second
+        phone = self.sipp("phone_ring_cancelled.xml", self.phone_port)
+        phone.wait_listening()
+        trunk = self.trunk("trunk_refused.xml", called=LINE, status=480)
+        self.assert_sipp_ok(trunk, phone)
+        call = self.wait_for_call([("called_number", "=", LINE)])
+        self.assertEqual(call.outcome, "missed")
+        self.assertFalse(call.secretary_id)
+        self.assertGreaterEqual(call.wait_seconds, 1)
+        self.assertIn("nobody answered in time", self.bridge.log())
+
     def raw_invite(self, bridge, trunk_port, call_id):
         """An INVITE from the trunk to the practice line, as bytes to send
         from 127.0.0.1:``trunk_port``."""
