@@ -8,6 +8,12 @@ PBX), and Odoo answers whom to ring or to refuse. The driver then originates
 one channel per secretary's phone (``POST /channels``, auto-answer asked with
 a ``Call-Info`` header), connects the first that answers to the caller in a
 mixing bridge, hangs up the others, and posts "answered" and "ended".
+When Odoo's answer says the account allows recording, the PBX's consent
+announcement is played into the bridge first (``POST /bridges/{id}/play``);
+the bridge is recorded once it has been played (``PlaybackFinished``, then
+``POST /bridges/{id}/record``), never before; after the call the audio is
+fetched (``GET /recordings/stored/{name}/file``), posted to Odoo in a signed
+"recorded" event and deleted from Asterisk.
 Click-to-call (``/originate``, signed, from Odoo): the secretary's phone is
 originated first, then the outside number through the trunk endpoint with the
 practice line as caller id, and both are bridged.
@@ -45,6 +51,8 @@ MAX_MESSAGE = 1 << 20
 DIALLED = "calendoc-dialled"
 # How long a finished call's key is remembered against replayed StasisStart.
 FINISHED_MEMORY = 3600
+# How long the bridge waits for Asterisk to have a stopped recording's file.
+RECORDING_WAIT = 5
 
 
 class WebSocketError(Exception):
@@ -224,6 +232,21 @@ class AriRest:
             None, self.request, method, path, params, body
         )
 
+    def download(self, path):
+        """(status, bytes) of a GET of a binary resource (a recording's
+        file); status None when unreachable."""
+        request = urllib.request.Request(
+            self.base + path, headers={"Authorization": self.authorization}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as answer:
+                return answer.status, answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, b""
+        except (urllib.error.URLError, OSError) as error:
+            _logger.warning("ARI unreachable for GET %s: %s", path, error)
+            return None, b""
+
 
 class AriCall:
     """A call: the channel that started it (the caller's, or the secretary's
@@ -246,6 +269,9 @@ class AriCall:
         self.timer = None
         self.pending = 0  # overflow phones not rung yet
         self.started = time.time()
+        self.record = False  # the account allows recording (Odoo's answer)
+        self.playback = None  # the consent announcement being played
+        self.recording = None  # the name of the bridge's live recording
 
     def state(self):
         return {
@@ -262,6 +288,8 @@ class AriCall:
             "answered": self.answered,
             "calling_out": self.calling_out,
             "started": self.started,
+            "record": self.record,
+            "recording": self.recording,
         }
 
     @classmethod
@@ -277,6 +305,8 @@ class AriCall:
             "started",
         ):
             setattr(call, name, saved[name])
+        call.record = saved.get("record", False)
+        call.recording = saved.get("recording")
         call.roles = dict(saved["roles"])
         call.extensions = dict(saved["extensions"])
         return call
@@ -291,6 +321,8 @@ class AriBridge(OdooLink):
         self.app = ari["app"]
         self.trunk_endpoint = ari["trunk_endpoint"]
         self.phone_endpoint = ari["phone_endpoint"]
+        self.announcement_media = ari.get("announcement_media") or ""
+        self.playbacks = {}  # playback id -> its call (consent announcements)
         self.rest = AriRest(ari)
         parts = urllib.parse.urlsplit(ari["url"].rstrip("/"))
         query = urllib.parse.urlencode({"app": self.app, "subscribeAll": "false"})
@@ -388,6 +420,13 @@ class AriBridge(OdooLink):
         elif kind in ("ChannelDestroyed", "StasisEnd", "ChannelHangupRequest"):
             if channel_id in self.channels:
                 self.channel_gone(channel_id, event.get("cause_txt") or kind)
+        elif kind == "PlaybackFinished":
+            playback = event.get("playback")
+            call = self.playbacks.pop(
+                playback.get("id") if isinstance(playback, dict) else None, None
+            )
+            if call is not None and not call.ended:
+                self.spawn(self.start_recording(call))
 
     def spawn(self, coroutine):
         task = asyncio.ensure_future(coroutine)
@@ -479,6 +518,8 @@ class AriBridge(OdooLink):
             _logger.warning("call %s: nobody on duty for %s", call.key, called)
             await self.refuse(call, "no_answer", "no_answer")
             return
+        # recorded only if the account allows it, after the consent announcement
+        call.record = bool(answer.get("record"))
         await self.rest.call("POST", f"/channels/{channel_id}/ring")
         loop = asyncio.get_running_loop()
         timeout = float(answer.get("ring_timeout") or self.options.ring_timeout)
@@ -668,6 +709,85 @@ class AriBridge(OdooLink):
             f"/bridges/{bridge_id}/addChannel",
             params={"channel": f"{call.channel},{channel_id}"},
         )
+        if call.record and call.direction == "in":
+            await self.announce_recording(call)
+
+    # --- recording (the account allows it) ---------------------------------------------
+    async def announce_recording(self, call):
+        """Play the consent announcement to both parties; the recording
+        starts when it has been played (PlaybackFinished), never before."""
+        if not self.announcement_media:
+            _logger.error(
+                "call %s: no consent announcement configured, not recorded", call.key
+            )
+            return
+        playback_id = f"calendoc-{secrets.token_hex(8)}"
+        self.playbacks[playback_id] = call
+        status, _playback = await self.rest.call(
+            "POST",
+            f"/bridges/{call.bridge}/play",
+            params={"media": self.announcement_media, "playbackId": playback_id},
+        )
+        if status not in (200, 201):
+            self.playbacks.pop(playback_id, None)
+            _logger.error(
+                "call %s: the consent announcement could not be played (%s), "
+                "not recorded",
+                call.key,
+                status,
+            )
+            return
+        call.playback = playback_id
+
+    async def start_recording(self, call):
+        name = f"calendoc-{secrets.token_hex(8)}"
+        status, _recording = await self.rest.call(
+            "POST",
+            f"/bridges/{call.bridge}/record",
+            params={"name": name, "format": "wav", "ifExists": "fail"},
+        )
+        if status not in (200, 201):
+            _logger.error(
+                "call %s: recording refused by Asterisk (%s)", call.key, status
+            )
+            return
+        if call.ended:
+            # hung up while Asterisk started it: collect what there is
+            call.recording = name
+            self.spawn(self.collect_recording(call))
+            return
+        call.recording = name
+        _logger.info("call %s: recording after the consent announcement", call.key)
+        self.save_state()
+
+    async def collect_recording(self, call):
+        """The call is over: stop its recording, send the audio to Odoo (a
+        "recorded" event, kept and retried like the others) and delete it
+        from Asterisk."""
+        name = call.recording
+        await self.rest.call("POST", f"/recordings/live/{name}/stop")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RECORDING_WAIT
+        while True:
+            status, audio = await loop.run_in_executor(
+                None, self.rest.download, f"/recordings/stored/{name}/file"
+            )
+            if status == 200 or loop.time() > deadline:
+                break
+            await asyncio.sleep(0.2)  # Asterisk is still writing the file
+        if status != 200:
+            _logger.error(
+                "call %s: recording %s not found (%s)", call.key, name, status
+            )
+            return
+        self.queue_event(
+            call,
+            "recorded",
+            time.time(),
+            recording=base64.b64encode(audio).decode(),
+            mimetype="audio/wav",
+        )
+        await self.rest.call("DELETE", f"/recordings/stored/{name}")
 
     async def drop(self, call, channel_id):
         """Hang up a phone that rang for a call someone else took."""
@@ -704,6 +824,9 @@ class AriBridge(OdooLink):
             self.spawn(self.rest.call("DELETE", f"/bridges/{call.bridge}"))
         reason = reason if call.answered or reason != "bye" else "cancel"
         self.queue_event(call, "ended", time.time(), reason=reason)
+        self.playbacks.pop(call.playback, None)
+        if call.recording:
+            self.spawn(self.collect_recording(call))
         self.forget(call)
 
     async def hang_up_channel(self, channel_id, cause="normal"):

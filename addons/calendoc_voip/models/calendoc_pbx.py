@@ -54,6 +54,14 @@ class CalendocPbx(models.Model):
         help="How Asterisk reaches a secretary's phone: {extension} is replaced "
         "by her extension.",
     )
+    recording_announcement_media = fields.Char(
+        string="Consent announcement sound",
+        default="sound:calendoc-recording-consent",
+        help="What Asterisk plays to the caller and the secretary before a call "
+        "of an account that allows recording is recorded (an Asterisk media "
+        "URI, as sound:name); its words are the account's consent announcement. "
+        "Recording starts once it has been played.",
+    )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
@@ -143,6 +151,7 @@ class CalendocPbx(models.Model):
                 "password": pbx.ari_password or "",
                 "trunk_endpoint": pbx.trunk_endpoint,
                 "phone_endpoint": pbx.phone_endpoint,
+                "announcement_media": pbx.recording_announcement_media or "",
             }
         return config
 

@@ -39,6 +39,18 @@ REASONS = {  # ARI's hang-up reasons and the Q.850 cause each gives
 }
 
 
+# What a stored recording's file holds here: 0.1 s of 8 kHz 16-bit silence.
+WAV = (
+    b"RIFF"
+    + struct.pack("<I", 36 + 1600)
+    + b"WAVEfmt "
+    + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16)
+    + b"data"
+    + struct.pack("<I", 1600)
+    + b"\0" * 1600
+)
+
+
 def _timestamp():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
@@ -68,6 +80,9 @@ class AriStandIn:
         self.connections = 0
         self.pongs = 0
         self.unmasked = 0
+        self.played = []  # (bridge id, media, playback id)
+        self.recordings = {}  # name -> {"bridge", "format", "state"}
+        self.deleted_recordings = []
         self.ready = threading.Event()
 
     # --- life ------------------------------------------------------------------------
@@ -301,9 +316,13 @@ class AriStandIn:
         await self._respond(writer, status, answer)
 
     async def _respond(self, writer, status, answer):
-        data = b"" if answer is None else json.dumps(answer).encode()
+        if isinstance(answer, bytes):  # a recording's file
+            data, kind = answer, "audio/wav"
+        else:
+            data = b"" if answer is None else json.dumps(answer).encode()
+            kind = "application/json"
         writer.write(
-            f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+            f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\n"
             f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
             + data
         )
@@ -365,10 +384,84 @@ class AriStandIn:
                 self.bridges[bridge_id].extend(wanted)
                 self.timeline.append((time.monotonic(), "bridged", bridge_id))
                 return 204, None
+            if segments[3:] == ["play"] and method == "POST":
+                return await self._play(bridge_id, query)
+            if segments[3:] == ["record"] and method == "POST":
+                return self._record(bridge_id, query)
             if len(segments) == 3 and method == "DELETE":
                 del self.bridges[bridge_id]
+                self._stop_recordings(bridge_id)
+                return 204, None
+        if segments[:2] == ["ari", "recordings"] and len(segments) >= 4:
+            kind, name = segments[2], segments[3]
+            recording = self.recordings.get(name)
+            if recording is None or recording["state"] != (
+                "recording" if kind == "live" else "done"
+            ):
+                return 404, {"message": "Recording not found"}
+            if kind == "live" and segments[4:] == ["stop"] and method == "POST":
+                recording["state"] = "done"
+                self.timeline.append((time.monotonic(), "recording stopped", name))
+                return 204, None
+            if kind == "stored" and segments[4:] == ["file"] and method == "GET":
+                return 200, WAV
+            if kind == "stored" and len(segments) == 4 and method == "DELETE":
+                del self.recordings[name]
+                self.deleted_recordings.append(name)
                 return 204, None
         return 404, {"message": "Resource not found"}
+
+    async def _play(self, bridge_id, query):
+        """Play ``media`` into the bridge: PlaybackStarted now, PlaybackFinished
+        a moment later (the time the sound lasts)."""
+        if not query.get("media", "").startswith(("sound:", "recording:")):
+            return 400, {"message": "media must be a sound or recording URI"}
+        playback = {
+            "id": query.get("playbackId") or secrets.token_hex(8),
+            "media_uri": query["media"],
+            "target_uri": f"bridge:{bridge_id}",
+            "language": "fr",
+            "state": "playing",
+        }
+        self.played.append((bridge_id, query["media"], playback["id"]))
+        self.timeline.append((time.monotonic(), "played", bridge_id))
+        await self._emit({"type": "PlaybackStarted", "playback": playback})
+
+        async def finished():
+            await asyncio.sleep(0.3)
+            self.timeline.append((time.monotonic(), "announced", bridge_id))
+            await self._emit(
+                {"type": "PlaybackFinished", "playback": dict(playback, state="done")}
+            )
+
+        asyncio.ensure_future(finished())
+        return 201, playback
+
+    def _record(self, bridge_id, query):
+        name = query.get("name", "")
+        if not name or query.get("format") != "wav":
+            return 400, {"message": "name and a known format are required"}
+        if name in self.recordings and query.get("ifExists") == "fail":
+            return 422, {"message": "Recording already exists"}
+        self.recordings[name] = {
+            "bridge": bridge_id,
+            "format": "wav",
+            "state": "recording",
+        }
+        self.timeline.append((time.monotonic(), "recording", bridge_id))
+        return 201, {
+            "name": name,
+            "format": "wav",
+            "state": "recording",
+            "target_uri": f"bridge:{bridge_id}",
+        }
+
+    def _stop_recordings(self, bridge_id):
+        """A bridge destroyed ends its recordings (they become stored)."""
+        for name, recording in self.recordings.items():
+            if recording["bridge"] == bridge_id and recording["state"] == "recording":
+                recording["state"] = "done"
+                self.timeline.append((time.monotonic(), "recording stopped", name))
 
     def _originate(self, query, variables):
         endpoint = query.get("endpoint", "")

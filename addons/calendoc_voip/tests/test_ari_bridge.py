@@ -8,7 +8,7 @@ import time
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .ari_standin import AriBridgeProcess, AriStandIn, port_for_tests
+from .ari_standin import WAV, AriBridgeProcess, AriStandIn, port_for_tests
 from .common import SECRET, VoipCase, sign
 
 LINE = "+33241112233"
@@ -119,10 +119,54 @@ class TestAriBridge(AriCase):
         self.assertEqual(
             popups, {self.secretary.partner_id.id, self.off_duty.partner_id.id}
         )
+        # the account does not allow recording: nothing played nor recorded
+        self.assertEqual((self.ari.played, self.ari.recordings), ([], {}))
         # the stand-in's WebSocket checks: masked frames, pong to its pings
         self.assertEqual(self.ari.unmasked, 0)
         self.assertGreater(self.ari.pongs, 0)
         self.assertNotIn(PASSWORD, self.bridge.log())
+
+    def test_a_call_is_recorded_only_after_the_consent_announcement(self):
+        with self.registry.test_lock:
+            self.account.calendoc_call_recording = True
+            self.env.cr.flush()
+        caller = self.ari.incoming(LINE, "0612345678")
+        self.ari.wait_for(lambda: self.ari.originated, "the phone rung")
+        self.ari.answer("PJSIP/201")
+        self.ari.wait_for(lambda: self.ari.recordings, "the recording started")
+        [(bridge, media, _playback)] = self.ari.played
+        self.assertEqual(media, "sound:calendoc-recording-consent")
+        # both parties are in the bridge, hear the announcement, then the
+        # bridge is recorded
+        steps = [
+            (what, target)
+            for _when, what, target in self.ari.timeline
+            if what in ("bridged", "played", "announced", "recording")
+        ]
+        self.assertEqual(
+            steps,
+            [
+                ("bridged", bridge),
+                ("played", bridge),
+                ("announced", bridge),
+                ("recording", bridge),
+            ],
+        )
+        self.wait_for_call([("sip_call_id", "=", caller)], "in_progress")
+        self.ari.hang_up(caller)
+        # the audio is in Odoo, attached to the call, and gone from Asterisk
+        call = self.wait_for_call(
+            [("sip_call_id", "=", caller), ("recording_id", "!=", False)]
+        )
+        self.assertEqual(call.recording_id.raw, WAV)
+        self.assertEqual(call.recording_id.mimetype, "audio/wav")
+        self.assertEqual(
+            call.event_ids.mapped("kind"), ["ringing", "answered", "ended", "recorded"]
+        )
+        self.ari.wait_for(
+            lambda: list(self.ari.recordings) == [] and self.ari.deleted_recordings,
+            "the recording deleted from Asterisk",
+        )
 
     def test_overflow_rings_the_next_secretary_who_takes_the_call(self):
         with self.registry.test_lock:
