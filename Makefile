@@ -14,6 +14,9 @@ CONF ?= $(RUN)/odoo.conf
 BRIDGE_SIP ?= 127.0.0.1:5060
 BRIDGE_HTTP ?= 127.0.0.1:5080
 TRUNK ?= 127.0.0.1:5070
+# PBX=<name or id of a PBX connection in Odoo>: the bridge drives that one
+# (Asterisk through ARI) instead of its own SIP side.
+PBX ?=
 
 .PHONY: run test lint setup demo-db test-db pytest bench clean
 
@@ -38,8 +41,8 @@ run:
 	SQL
 	CALENDOC_VOIP_SECRET=$$(psql -d "$(DEMO_DB)" -Atc "select value from ir_config_parameter where key='calendoc_voip.secret'") \
 	  "$$PY" addons/calendoc_voip/bridge --odoo-url "http://127.0.0.1:$(PORT)" \
-	  --sip "$(BRIDGE_SIP)" --http "$(BRIDGE_HTTP)" --trunk "$(TRUNK)" \
-	  --state-file "$(RUN)/bridge-$(DEMO_DB).json" &
+	  --http "$(BRIDGE_HTTP)" --state-file "$(RUN)/bridge-$(DEMO_DB).json" \
+	  $(if $(PBX),--pbx "$(PBX)",--sip "$(BRIDGE_SIP)" --trunk "$(TRUNK)") &
 	BRIDGE=$$!
 	# stopped with Odoo, whichever way Odoo ends (Ctrl-C, crash, kill)
 	trap 'kill $$BRIDGE 2>/dev/null; wait $$BRIDGE 2>/dev/null || true' EXIT
