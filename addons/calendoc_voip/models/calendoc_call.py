@@ -704,8 +704,6 @@ class CalendocCall(models.Model):
             )[:5]
         else:
             requesters = Partner
-        # the card shows their names, not every column of res.partner
-        requesters.fetch(["name"])
         now = fields.Datetime.now()
         return {
             "call": self.id,
@@ -724,9 +722,7 @@ class CalendocCall(models.Model):
                 )
                 .mapped("name"),
             },
-            "requesters": [
-                requester._calendoc_call_card(now) for requester in requesters
-            ],
+            "requesters": requesters._calendoc_call_cards(now),
         }
 
     def calendoc_next_slots(self):

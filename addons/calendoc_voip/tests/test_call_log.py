@@ -1,6 +1,8 @@
 import base64
 import time
+from datetime import datetime, timedelta
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -25,6 +27,43 @@ class TestCallLog(VoipCase):
             with self.subTest(number):
                 self.ingest("ringing", f"fmt-{n}", **{"from": number})
                 self.assertEqual(self.call(f"fmt-{n}").requester_id, self.requester)
+
+    def test_the_popup_shows_the_callers_appointments_around_now(self):
+        now = datetime.now().replace(minute=0, second=0, microsecond=0)
+        # weekdays at 9:00 UTC (10:00 or 11:00 in Paris), 7 to come and 6 past
+        days = [
+            day
+            for day in (now + timedelta(days=n) for n in range(-12, 13) if n)
+            if day.weekday() < 5
+        ]
+        future = [d.replace(hour=9) for d in days if d > now][:7]
+        past = [d.replace(hour=9) for d in days if d < now][-6:]
+        events = {
+            start: self.book(start, self.doctor if n % 2 else self.doctor2)
+            for n, start in enumerate(past + future)
+        }
+        events[future[0]].calendoc_state = "cancelled"
+        events[past[-1]].active = False  # archived: not shown either
+        self.ingest("ringing")
+        [card] = self.bus_messages("calendoc_voip/incoming_call")[0][1]["requesters"]
+        self.assertEqual(card["name"], "DUPONT Jeanne")
+        self.assertEqual(
+            [row["start"] for row in card["upcoming"]],
+            [fields.Datetime.to_string(start) for start in future[1:6]],
+        )
+        self.assertEqual(
+            [row["start"] for row in card["past"]],
+            [fields.Datetime.to_string(start) for start in reversed(past[:-1])],
+        )
+        first = card["upcoming"][0]
+        self.assertEqual(
+            (first["practitioner"], first["type"], first["state"]),
+            (events[future[1]].calendoc_practitioner_id.name, "Consultation", "booked"),
+        )
+        self.assertEqual(
+            {row["practitioner"] for row in card["upcoming"] + card["past"]},
+            {"Dr Alice Test", "Dr Bruno Test"},
+        )
 
     def test_an_unknown_caller_is_logged_without_requester(self):
         answer = self.ingest("ringing", **{"from": "06 98 76 54 32"})
