@@ -18,8 +18,10 @@ second of talk, hung up by the caller. Calls that ring while the link is cut
 are told 503 by the bridge and recorded (missed) once the link is back.
 
 Figures: calls placed, answered and failed at SIP level, time from INVITE to
-200 OK, time from INVITE to the popup (the bridge's: INVITE received to Odoo's
-answer to "ringing", which Odoo sends after committing and notifying the popup),
+200 OK, time from INVITE to the popup two ways (the bridge's: INVITE received to
+Odoo's answer to "ringing", which Odoo sends after committing and notifying the
+popup; and the bus's: INVITE received to the popup's NOTIFY heard by a listener
+of the bus, for calls that do not overlap),
 calls recorded by Odoo, missing and duplicate records, events by type.
 """
 
@@ -163,6 +165,78 @@ def warm_up(http_port, seconds, clients=8):
         thread.start()
     for thread in threads:
         thread.join()
+
+
+class BusListener(threading.Thread):
+    """LISTENs to the bus's wake-ups (``NOTIFY imbus`` on the ``postgres``
+    database, what Odoo's bus dispatcher listens to) and notes when each one
+    for the bench secretary's channel arrives: the moment the popup is sent."""
+
+    def __init__(self, db):
+        super().__init__(daemon=True)
+        import psycopg2
+
+        from odoo import sql_db
+
+        _dbname, info = sql_db.connection_info_for("postgres")
+        self.connection = psycopg2.connect(**info)
+        self.connection.autocommit = True
+        with self.connection.cursor() as cr:
+            cr.execute("LISTEN imbus")
+        with sql_db.db_connect(db).cursor() as cr:
+            cr.execute(
+                "SELECT partner_id FROM res_users WHERE login = %s",
+                ["bench_voip_secretary"],
+            )
+            self.channel = [db, "res.partner", cr.fetchone()[0]]
+        self.times = []
+        self.running = True
+
+    def run(self):
+        import select
+
+        while self.running:
+            if select.select([self.connection], [], [], 0.2)[0]:
+                self.connection.poll()
+                now = time.time()
+                while self.connection.notifies:
+                    channels = json.loads(self.connection.notifies.pop(0).payload)
+                    if self.channel in channels:
+                        self.times.append(now)
+
+    def stop(self):
+        self.running = False
+        self.join(5)
+        self.connection.close()
+
+
+def invite_to_popup(db, since, notified):
+    """ms from each call's INVITE (the time of its "ringing" event: when the
+    bridge received the INVITE) to the first popup notification after it, for
+    the calls of the run; only when calls do not overlap (a notification is
+    then unambiguous): the next INVITE comes after this one's notification."""
+    from odoo.sql_db import db_connect
+
+    with db_connect(db).cursor() as cr:
+        cr.execute(
+            """
+            SELECT (e.payload->>'time')::float FROM calendoc_call_event e
+              JOIN calendoc_call c ON c.id = e.call_id
+             WHERE c.called_number = %s AND c.create_date >= %s
+               AND c.sip_call_id NOT LIKE %s AND e.kind = 'ringing'
+             ORDER BY 1
+            """,
+            [LINE, since, WARM_UP + "%"],
+        )
+        invites = [row[0] for row in cr.fetchall()]
+    times = []
+    notified = sorted(notified)
+    for n, invite in enumerate(invites):
+        after = [t for t in notified if t >= invite]
+        following = invites[n + 1] if n + 1 < len(invites) else math.inf
+        if after and after[0] < following:
+            times.append((after[0] - invite) * 1000)
+    return times
 
 
 def count(db, since):
@@ -413,6 +487,8 @@ def main(argv=None):
             ),
             flush=True,
         )
+        listener = BusListener(args.db)
+        listener.start()
         started = time.monotonic()
         trunk = start(
             [
@@ -451,6 +527,7 @@ def main(argv=None):
             )
         trunk.wait(args.duration + 180)
         elapsed = time.monotonic() - started
+        listener.stop()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             health = wait_http(f"http://127.0.0.1:{bridge_http}/health")
@@ -480,6 +557,19 @@ def main(argv=None):
                 "'ringing', sent once the popup is committed and notified on the "
                 "bus): p50 %s, p95 %s, max %s over %s calls"
                 % (ringing["p50"], ringing["p95"], ringing["max"], ringing["calls"]),
+                flush=True,
+            )
+        popups = invite_to_popup(args.db, since, listener.times)
+        if popups:
+            print(
+                "  INVITE to popup notified on the bus (ms, LISTEN imbus, calls that "
+                "did not overlap): p50 %.1f, p95 %.1f, max %.1f over %d calls"
+                % (
+                    percentile(popups, 0.5),
+                    percentile(popups, 0.95),
+                    max(popups),
+                    len(popups),
+                ),
                 flush=True,
             )
         calls, events, duplicates = count(args.db, since)
