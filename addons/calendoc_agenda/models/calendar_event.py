@@ -41,6 +41,17 @@ LOCK_CLASS = 0x43444F43
 
 class CalendarEvent(models.Model):
     _inherit = "calendar.event"
+    # The requester's personal data an appointment holds (invariant 4): who
+    # he is (the link, the attendee, his name in the title) and what was said
+    # of him (remarks, description, why it was cancelled).
+    _calendoc_personal_fields = (
+        "calendoc_requester_id",
+        "partner_ids",
+        "name",
+        "description",
+        "calendoc_remarks",
+        "calendoc_cancel_reason",
+    )
 
     calendoc_practitioner_id = fields.Many2one(
         "calendoc.practitioner",

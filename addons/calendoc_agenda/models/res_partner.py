@@ -18,6 +18,26 @@ OFFERS = [
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+    # A requester's personal data (ARCHITECTURE invariant 4): what access
+    # export, rectification, erasure and retention cover for him.
+    _calendoc_personal_fields = (
+        "name",
+        "calendoc_last_name",
+        "calendoc_first_name",
+        "calendoc_birthdate",
+        "calendoc_category_id",
+        "calendoc_remarks",
+        "phone",
+        "mobile",
+        "calendoc_phone_e164",
+        "calendoc_mobile_e164",
+        "email",
+        "street",
+        "street2",
+        "zip",
+        "city",
+        "country_id",
+    )
 
     # --- client account (a company partner) ---------------------------------
     is_calendoc_client = fields.Boolean(
