@@ -2,7 +2,7 @@
     "name": "CalenDoc GDPR",
     "summary": "The secretariat's duties as a data processor: register of "
     "requesters' personal data, access, rectification, erasure, retention",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
@@ -10,6 +10,7 @@
     "depends": ["calendoc_agenda"],
     "data": [
         "views/calendoc_gdpr_menus.xml",
+        "views/calendoc_gdpr_actions.xml",
     ],
     "installable": True,
 }

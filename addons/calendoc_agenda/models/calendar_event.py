@@ -52,6 +52,7 @@ class CalendarEvent(models.Model):
         "calendoc_remarks",
         "calendoc_cancel_reason",
     )
+    _calendoc_requester_link = "calendoc_requester_id"
 
     calendoc_practitioner_id = fields.Many2one(
         "calendoc.practitioner",

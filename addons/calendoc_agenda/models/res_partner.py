@@ -38,6 +38,7 @@ class ResPartner(models.Model):
         "city",
         "country_id",
     )
+    _calendoc_requester_link = "id"
 
     # --- client account (a company partner) ---------------------------------
     is_calendoc_client = fields.Boolean(

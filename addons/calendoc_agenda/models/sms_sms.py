@@ -39,6 +39,7 @@ class SmsSms(models.Model):
     # A confirmation or reminder holds the requester's number and the text
     # sent to him (invariant 4).
     _calendoc_personal_fields = ("number", "body", "partner_id")
+    _calendoc_requester_link = "partner_id"
 
     calendoc_event_id = fields.Many2one(
         "calendar.event",

@@ -30,6 +30,7 @@ class CalendocRequesterThread(models.Model):
     # attachments). Export and erasure: _calendoc_personal_data() and
     # _calendoc_erase_personal_data().
     _calendoc_personal_fields = ("requester_id", "name", "message_ids")
+    _calendoc_requester_link = "requester_id"
 
     name = fields.Char(
         compute="_compute_name", store=True, help="The requester's name."

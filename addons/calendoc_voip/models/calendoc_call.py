@@ -86,6 +86,7 @@ class CalendocCall(models.Model):
         "requester_id",
         "recording_id",
     )
+    _calendoc_requester_link = "requester_id"
 
     sip_call_id = fields.Char(
         string="Call id",

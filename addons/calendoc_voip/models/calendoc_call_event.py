@@ -10,6 +10,7 @@ class CalendocCallEvent(models.Model):
     _order = "event_date, id"
     # the event as the bridge sent it holds the caller's number
     _calendoc_personal_fields = ("payload",)
+    _calendoc_requester_link = "call_id.requester_id"
 
     call_id = fields.Many2one(
         "calendoc.call", required=True, ondelete="cascade", index=True
