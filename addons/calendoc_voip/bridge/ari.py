@@ -31,7 +31,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import secrets
 import signal
 import ssl
@@ -853,15 +852,9 @@ class AriBridge(OdooLink):
         """After a restart: take back the calls of the previous run (the
         WebSocket's first reconciliation ends those whose channels are gone)
         and queue again the events it could not deliver."""
-        path = self.options.state_file
-        if not path or not os.path.exists(path):
-            return 0
-        with open(path, encoding="utf-8") as handle:
-            state = json.load(handle)
-        for payload in state.get("outbox", []):
-            self.queue_payload(payload)
+        saved_calls = self.read_state()
         loop = asyncio.get_running_loop()
-        for saved in state.get("calls", []):
+        for saved in saved_calls:
             call = AriCall.restore(saved)
             self.calls[call.key] = call
             for channel_id, role in call.roles.items():
@@ -871,7 +864,7 @@ class AriBridge(OdooLink):
                     self.options.ring_timeout, self.ring_timeout, call
                 )
             _logger.warning("call %s was in progress at restart: taken back", call.key)
-        return len(state.get("calls", []))
+        return len(saved_calls)
 
 
 async def run(options, config):

@@ -292,6 +292,19 @@ class OdooLink:
             STATE_DELAY, self.write_state
         )
 
+    def read_state(self):
+        """After a restart: queue again the events the previous run could not
+        deliver and return the calls it had in progress (what each driver's
+        ``call_states`` wrote), for the driver to take back or end."""
+        path = self.options.state_file
+        if not path or not os.path.exists(path):
+            return []
+        with open(path, encoding="utf-8") as handle:
+            state = json.load(handle)
+        for payload in state.get("outbox", []):
+            self.queue_payload(payload)
+        return state.get("calls", [])
+
     def write_state_due(self):
         """Write the state file now if a change is waiting for it."""
         if self.state_timer is not None:

@@ -728,14 +728,8 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
     def reconcile(self):
         """After a restart: hang up the calls the previous run left connected and
         queue their end; queue again the events it could not deliver."""
-        path = self.options.state_file
-        if not path or not os.path.exists(path):
-            return 0
-        with open(path, encoding="utf-8") as handle:
-            state = json.load(handle)
-        for payload in state.get("outbox", []):
-            self.queue_payload(payload)
-        for saved in state.get("calls", []):
+        saved_calls = self.read_state()
+        for saved in saved_calls:
             call = Call(
                 saved["key"], saved["direction"], saved["caller"], saved["called"]
             )
@@ -752,7 +746,7 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
                 self.in_dialog(leg, "BYE")
             _logger.warning("call %s was in progress at restart: hung up", call.key)
             self.queue_event(call, "ended", time.time(), reason="bridge_restart")
-        return len(state.get("calls", []))
+        return len(saved_calls)
 
 
 def digest_params(header):
