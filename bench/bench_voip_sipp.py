@@ -26,6 +26,7 @@ calls recorded by Odoo, missing and duplicate records, events by type.
 """
 
 import argparse
+import bisect
 import csv
 import glob
 import json
@@ -212,9 +213,11 @@ class BusListener(threading.Thread):
 
 def invite_to_popup(db, since, notified):
     """ms from each call's INVITE (the time of its "ringing" event: when the
-    bridge received the INVITE) to the first popup notification after it, for
-    the calls of the run; only when calls do not overlap (a notification is
-    then unambiguous): the next INVITE comes after this one's notification."""
+    bridge received the INVITE) to its popup notification. Each recorded
+    "ringing" notifies the bench secretary once; a notification is known to
+    be call m's when every earlier call had notified before m's INVITE (the
+    m notifications before it are theirs): the first one after m's INVITE,
+    if it comes before the next INVITE. Calls that overlap are left out."""
     from odoo.sql_db import db_connect
 
     with db_connect(db).cursor() as cr:
@@ -229,13 +232,13 @@ def invite_to_popup(db, since, notified):
             [LINE, since, WARM_UP + "%"],
         )
         invites = [row[0] for row in cr.fetchall()]
-    times = []
     notified = sorted(notified)
-    for n, invite in enumerate(invites):
-        after = [t for t in notified if t >= invite]
-        following = invites[n + 1] if n + 1 < len(invites) else math.inf
-        if after and after[0] < following:
-            times.append((after[0] - invite) * 1000)
+    times = []
+    for m, invite in enumerate(invites):
+        first = bisect.bisect_left(notified, invite)
+        following = invites[m + 1] if m + 1 < len(invites) else math.inf
+        if first == m and first < len(notified) and notified[first] < following:
+            times.append((notified[first] - invite) * 1000)
     return times
 
 
