@@ -498,7 +498,8 @@ class CalendocCall(models.Model):
         )
 
     def _on_ringing(self, when, payload):
-        self.ring_date = self.ring_date or when
+        if not self.ring_date:  # set by the INSERT of a call created ringing
+            self.ring_date = when
         if self.direction == "out":
             return {"action": "none", "call": self.id}
         if not self.account_id._calendoc_service_allowed("calls"):
