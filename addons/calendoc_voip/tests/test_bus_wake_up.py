@@ -72,6 +72,22 @@ class TestBusWakeUp(TransactionCase):
         self.assertEqual(self.woken_for(), [channel])
         self.assertNotEqual(NOTIFIER._connection.get_backend_pid(), backend)
 
+    def test_a_forked_worker_opens_its_own_connection(self):
+        channel = [self.env.cr.dbname, "res.partner", self.partner.id]
+        self.send(1)
+        self.env.cr.postcommit.run()
+        self.assertEqual(self.woken_for(), [channel])
+        inherited = NOTIFIER._connection
+        # as seen from a prefork worker: the connection is its parent's
+        NOTIFIER._pid = -1
+        self.send(2)
+        self.env.cr.postcommit.run()
+        self.assertEqual(self.woken_for(), [channel])
+        self.assertIsNot(NOTIFIER._connection, inherited)
+        # the parent's connection is left to the parent, not closed under it
+        self.assertFalse(inherited.closed)
+        inherited.close()
+
     def test_nothing_to_send_wakes_nobody(self):
         self.env["bus.bus"]._calendoc_send_now([])
         self.env.cr.postcommit.run()
