@@ -22,7 +22,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 apt_missing=()
 need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || apt_missing+=("$1"); }
 if command -v dpkg >/dev/null 2>&1; then
-  for p in postgresql postgresql-contrib chromium libldap2-dev libsasl2-dev libpq-dev git; do
+  # sip-tester: SIPp, the trunk of the telephony tests
+  for p in postgresql postgresql-contrib chromium libldap2-dev libsasl2-dev libpq-dev git sip-tester; do
     need_pkg "$p"
   done
   if [ ${#apt_missing[@]} -gt 0 ]; then
