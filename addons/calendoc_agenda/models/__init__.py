@@ -14,5 +14,7 @@ from . import calendoc_appointment_type
 from . import calendar_event
 from . import calendoc_slot_engine
 from . import resource_calendar
+from . import resource_resource
+from . import mail_document
 from . import sms_sms
 from . import calendar_event_sms

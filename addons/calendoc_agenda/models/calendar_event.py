@@ -53,6 +53,10 @@ class CalendarEvent(models.Model):
         "calendoc_cancel_reason",
     )
     _calendoc_requester_link = "calendoc_requester_id"
+    # Tenant isolation: an appointment is its practice's account's; the record
+    # rules read its practitioner.
+    _calendoc_account_link = "calendoc_account_id"
+    _calendoc_rule_fields = ("calendoc_practitioner_id", "calendoc_practice_id")
 
     calendoc_practitioner_id = fields.Many2one(
         "calendoc.practitioner",
@@ -259,7 +263,12 @@ class CalendarEvent(models.Model):
                 )
             event.calendoc_hours_warning = warning
 
-    @api.constrains("calendoc_practitioner_id", "calendoc_practice_id", "allday")
+    @api.constrains(
+        "calendoc_practitioner_id",
+        "calendoc_practice_id",
+        "calendoc_requester_id",
+        "allday",
+    )
     def _check_calendoc_appointment(self):
         for event in self.filtered("calendoc_practitioner_id"):
             if event.allday:
@@ -269,6 +278,23 @@ class CalendarEvent(models.Model):
             if not event.calendoc_practice_id:
                 raise ValidationError(
                     self.env._("An appointment takes place at a practice.")
+                )
+            if event.calendoc_practitioner_id.account_id != event.calendoc_account_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(practitioner)s does not work for the account of %(practice)s.",
+                        practitioner=event.calendoc_practitioner_id.name,
+                        practice=event.calendoc_practice_id.name,
+                    )
+                )
+            requester_account = event.calendoc_requester_id.calendoc_account_id
+            if event.calendoc_requester_id and requester_account != event.calendoc_account_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(requester)s is not a requester of the account of %(practice)s.",
+                        requester=event.calendoc_requester_id.name,
+                        practice=event.calendoc_practice_id.name,
+                    )
                 )
             if (
                 event.calendoc_practice_id
@@ -562,6 +588,8 @@ class CalendarEvent(models.Model):
 
 class CalendarAttendee(models.Model):
     _inherit = "calendar.attendee"
+    _calendoc_account_link = "event_id.calendoc_account_id"
+    _calendoc_rule_fields = ("event_id",)
 
     def _should_notify_attendee(self):
         # CalenDoc sends its own confirmations and reminders (SMS, email) with no
@@ -569,3 +597,9 @@ class CalendarAttendee(models.Model):
         if self.event_id.calendoc_practitioner_id:
             return False
         return super()._should_notify_attendee()
+
+
+class CalendarRecurrence(models.Model):
+    _inherit = "calendar.recurrence"
+    _calendoc_account_link = "base_event_id.calendoc_account_id"
+    _calendoc_rule_fields = ("base_event_id",)

@@ -6,6 +6,8 @@ class CalendocAppointmentType(models.Model):
     _name = "calendoc.appointment.type"
     _description = "Appointment type"
     _order = "practice_id, sequence, name"
+    _calendoc_account_link = "account_id"
+    _calendoc_rule_fields = ("practice_id",)
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)

@@ -64,6 +64,16 @@ class CalendocDelegation(models.Model):
     _description = "Delegation of rights"
     _inherit = ["mail.thread"]
     _order = "date_start desc, id desc"
+    # A delegation is the grantor account's (or, lent by a user, that user's);
+    # the grantee is any firm or account: the grantor need not read it.
+    _calendoc_account_link = "grantor_account_id"
+    _calendoc_rule_fields = (
+        "grantor_account_id",
+        "grantor_user_id",
+        "grantee_user_id",
+        "grantee_account_id",
+    )
+    _calendoc_unchecked_references = ("grantee_user_id", "grantee_account_id")
 
     name = fields.Char(compute="_compute_name", store=True)
     grantor_account_id = fields.Many2one(
@@ -154,7 +164,9 @@ class CalendocDelegation(models.Model):
     )
     def _check_delegation(self):
         for delegation in self:
-            delegation._check_parties()
+            # sudo: the parties are read to refuse a self-delegation or a loop;
+            # the grantor need not read the grantee (another firm, another account)
+            delegation.sudo()._check_parties()
             if delegation.date_end and delegation.date_end <= delegation.date_start:
                 raise ValidationError(
                     self.env._("A delegation must end after it starts.")
@@ -408,6 +420,7 @@ class CalendocDelegationLog(models.Model):
     _name = "calendoc.delegation.log"
     _description = "Delegation log"
     _order = "date desc, id desc"
+    _calendoc_account_link = "delegation_id.grantor_account_id"
 
     delegation_id = fields.Many2one(
         "calendoc.delegation", required=True, ondelete="restrict", index=True

@@ -11,6 +11,7 @@ class CalendocPractice(models.Model):
     _description = "Practice"
     _inherit = ["mail.thread"]
     _order = "account_id, name"
+    _calendoc_account_link = "account_id"
     _check_company_auto = True
 
     name = fields.Char(required=True, tracking=True)

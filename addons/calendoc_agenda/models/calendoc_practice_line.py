@@ -8,6 +8,8 @@ class CalendocPracticeLine(models.Model):
     _name = "calendoc.practice.line"
     _description = "Practice phone line"
     _order = "practice_id, number"
+    _calendoc_account_link = "account_id"
+    _calendoc_rule_fields = ("practice_id",)
     _rec_name = "number"
 
     practice_id = fields.Many2one(

@@ -11,6 +11,7 @@ class CalendocPractitioner(models.Model):
     _inherits = {"resource.resource": "resource_id"}
     _inherit = ["mail.thread"]
     _order = "name"
+    _calendoc_account_link = "account_id"
     _check_company_auto = True
 
     resource_id = fields.Many2one(
@@ -120,9 +121,17 @@ class CalendocPractitioner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if not vals.get("partner_id") and vals.get("name"):
+                # a contact of his client account: the account's data, which
+                # only those who serve the account reach
                 vals["partner_id"] = (
                     self.env["res.partner"]
-                    .create({"name": vals["name"], "type": "contact"})
+                    .create(
+                        {
+                            "name": vals["name"],
+                            "type": "contact",
+                            "parent_id": vals.get("account_id"),
+                        }
+                    )
                     .id
                 )
             # The practice's schedules carry the hours: the resource itself has

@@ -5,6 +5,7 @@ class CalendocRequesterCategory(models.Model):
     _name = "calendoc.requester.category"
     _description = "Requester category"
     _order = "sequence, name"
+    _calendoc_account_link = "account_id"
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)

@@ -5,6 +5,8 @@ class CalendocSchedule(models.Model):
     _name = "calendoc.schedule"
     _description = "Consultation schedule"
     _order = "practitioner_id, practice_id"
+    _calendoc_account_link = "account_id"
+    _calendoc_rule_fields = ("practice_id", "practitioner_id")
 
     practitioner_id = fields.Many2one(
         "calendoc.practitioner", required=True, ondelete="cascade", index=True

@@ -4,10 +4,15 @@ import secrets
 from stdnum.fr import siret as stdnum_siret
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools.phone import to_e164
 from .calendoc_delegation import compute_access_scopes, scope_of
+
+# Fields that decide who reaches a client account: managers only.
+CALENDOC_MANAGER_FIELDS = frozenset(
+    {"is_calendoc_client", "calendoc_permanence_code", "calendoc_secretary_ids"}
+)
 
 OFFERS = [
     ("standard", "Standard"),
@@ -39,6 +44,15 @@ class ResPartner(models.Model):
         "country_id",
     )
     _calendoc_requester_link = "id"
+    # Tenant isolation: a requester is his account's, a client account and its
+    # contacts (its users, its practitioners) are the account's own.
+    _calendoc_account_link = "calendoc_owner_account_id"
+    _calendoc_rule_fields = (
+        "parent_id",
+        "is_calendoc_client",
+        "is_calendoc_requester",
+        "calendoc_account_id",
+    )
 
     # --- client account (a company partner) ---------------------------------
     is_calendoc_client = fields.Boolean(
@@ -72,6 +86,14 @@ class ResPartner(models.Model):
         help="Technical: record rules filter client accounts with "
         "('calendoc_access_scope', '=', scope) to keep those the current user "
         "may reach for that scope now.",
+    )
+    calendoc_owner_account_id = fields.Many2one(
+        "res.partner",
+        string="Owner account",
+        compute="_compute_calendoc_owner_account_id",
+        search="_search_calendoc_owner_account_id",
+        help="Technical: the client account this contact's data belongs to (a "
+        "requester's account, or the account a contact works for).",
     )
     calendoc_requester_category_ids = fields.One2many(
         "calendoc.requester.category", "account_id", string="Requester categories"
@@ -136,6 +158,35 @@ class ResPartner(models.Model):
             partner.calendoc_phone_e164 = to_e164(partner.phone, region)
             partner.calendoc_mobile_e164 = to_e164(partner.mobile, region)
 
+    @api.depends(
+        "is_calendoc_requester",
+        "calendoc_account_id",
+        "commercial_partner_id.is_calendoc_client",
+    )
+    def _compute_calendoc_owner_account_id(self):
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            partner.calendoc_owner_account_id = (
+                partner.calendoc_account_id
+                if partner.is_calendoc_requester
+                else commercial.is_calendoc_client and commercial
+            )
+
+    def _search_calendoc_owner_account_id(self, operator, value):
+        if operator not in ("=", "in") or not value:
+            raise UserError(self.env._("Unsupported search on the owner account."))
+        return [
+            "|",
+            "&",
+            ("is_calendoc_requester", "=", True),
+            ("calendoc_account_id", operator, value),
+            "&",
+            ("is_calendoc_requester", "=", False),
+            "&",
+            ("commercial_partner_id.is_calendoc_client", "=", True),
+            ("commercial_partner_id", operator, value),
+        ]
+
     @api.depends_context("uid")
     def _compute_calendoc_access_scope(self):
         compute_access_scopes(self)
@@ -158,7 +209,8 @@ class ResPartner(models.Model):
             (
                 "id",
                 "in",
-                self.env["calendoc.delegation"]._accessible_accounts_sql("agenda_read"),
+                # any delegation opens the grantor's configuration
+                self.env["calendoc.delegation"]._accessible_accounts_sql("config"),
             ),
             (
                 "id",
@@ -273,6 +325,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._calendoc_check_account_fields(vals)
             if not vals.get("name"):
                 name = self._calendoc_full_name(
                     vals.get("calendoc_last_name"), vals.get("calendoc_first_name")
@@ -286,6 +339,7 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._calendoc_check_account_fields(vals)
         if "name" in vals or not {"calendoc_last_name", "calendoc_first_name"} & set(
             vals
         ):
@@ -339,6 +393,46 @@ class ResPartner(models.Model):
         return True
 
     # --- helpers --------------------------------------------------------------
+    @api.model
+    def _calendoc_check_account_fields(self, vals):
+        """Who serves a client account, its permanence code and whether a
+        contact is a client account at all are decided by the secretariat's
+        managers (invariant 9), whatever else a user may edit on contacts."""
+        if self.env.su or self.env.user.calendoc_changes_all_accounts:
+            return
+        protected = {
+            name
+            for name in CALENDOC_MANAGER_FIELDS & vals.keys()
+            if self._calendoc_changes_field(name, vals[name])
+        }
+        if protected:
+            raise AccessError(
+                self.env._(
+                    "Only the secretariat's managers may change these fields of a "
+                    "client account: %(fields)s.",
+                    fields=", ".join(
+                        self._fields[name].get_description(self.env)["string"]
+                        for name in sorted(protected)
+                    ),
+                )
+            )
+
+    def _calendoc_changes_field(self, name, value):
+        """Whether writing ``value`` to ``name`` changes any of these partners
+        (a form sends unchanged values too); any value changes a new one."""
+        field = self._fields[name]
+        if field.type != "many2many":
+            return any(partner[name] != value for partner in self) or (
+                not self and bool(value)
+            )
+
+        def ids_after(partner):
+            return set(field.convert_to_cache(value, partner, validate=False))
+
+        if not self:
+            return bool(ids_after(self.browse()))
+        return any(set(partner[name].ids) != ids_after(partner) for partner in self)
+
     def _calendoc_phone_region(self):
         country = self.country_id or self.calendoc_account_id.country_id
         return country.code or "FR"

@@ -5,6 +5,10 @@ from odoo.http import request
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+    # Tenant isolation: a client's users (portal users under the account) are
+    # the account's data; the firm's staff belong to no account.
+    _calendoc_account_link = "partner_id.commercial_partner_id"
+    _calendoc_rule_fields = ("partner_id",)
 
     calendoc_changes_all_accounts = fields.Boolean(
         string="Changes every client account",
@@ -18,14 +22,30 @@ class ResUsers(models.Model):
         "rules read it.",
     )
 
+    calendoc_account_scoped = fields.Boolean(
+        string="Limited to the client accounts served",
+        compute="_compute_calendoc_sees_all_accounts",
+        help="Secretaries and practitioners (back office or portal) reach the "
+        "client accounts they serve only; the firm's other staff (accounting, "
+        "sales) read client accounts as Odoo lets them, never requesters.",
+    )
+
     def _compute_calendoc_sees_all_accounts(self):
         for user in self:
-            user.calendoc_changes_all_accounts = user.has_group(
-                "calendoc_agenda.group_calendoc_manager"
+            manager = user.has_group("calendoc_agenda.group_calendoc_manager")
+            sees_all = manager or user.has_group(
+                "calendoc_agenda.group_calendoc_auditor"
             )
-            user.calendoc_sees_all_accounts = user.has_group(
-                "calendoc_agenda.group_calendoc_manager"
-            ) or user.has_group("calendoc_agenda.group_calendoc_auditor")
+            user.calendoc_changes_all_accounts = manager
+            user.calendoc_sees_all_accounts = sees_all
+            user.calendoc_account_scoped = not sees_all and any(
+                user.has_group(group)
+                for group in (
+                    "calendoc_agenda.group_calendoc_secretary",
+                    "calendoc_agenda.group_calendoc_practitioner",
+                    "calendoc_agenda.group_calendoc_portal_practitioner",
+                )
+            )
 
 
 class ResUsersPermanence(models.Model):

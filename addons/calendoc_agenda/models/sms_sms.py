@@ -36,6 +36,7 @@ OVH_DEFAULT_BATCH_SIZE = 50
 
 class SmsSms(models.Model):
     _inherit = "sms.sms"
+    _calendoc_account_link = "calendoc_account_id"
     # A confirmation or reminder holds the requester's number and the text
     # sent to him (invariant 4).
     _calendoc_personal_fields = ("number", "body", "partner_id")

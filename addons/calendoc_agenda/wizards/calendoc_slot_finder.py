@@ -43,11 +43,17 @@ class CalendocSlotFinder(models.TransientModel):
     weeks = fields.Integer(default=4)
     remarks = fields.Text()
     line_ids = fields.One2many("calendoc.slot.finder.line", "finder_id", string="Slots")
-    greeting = fields.Char(related="practice_id.greeting")
-    questions_to_ask = fields.Text(related="practice_id.questions_to_ask")
-    urgent_policy = fields.Text(related="practice_id.urgent_policy")
-    instructions = fields.Html(related="practice_id.instructions")
-    patient_instructions = fields.Text(related="type_id.patient_instructions")
+    # read as the secretary (not as superuser, Odoo's default for related
+    # fields): a finder pointed at another account's practice shows nothing
+    greeting = fields.Char(related="practice_id.greeting", related_sudo=False)
+    questions_to_ask = fields.Text(
+        related="practice_id.questions_to_ask", related_sudo=False
+    )
+    urgent_policy = fields.Text(related="practice_id.urgent_policy", related_sudo=False)
+    instructions = fields.Html(related="practice_id.instructions", related_sudo=False)
+    patient_instructions = fields.Text(
+        related="type_id.patient_instructions", related_sudo=False
+    )
 
     @api.onchange("practice_id")
     def _onchange_practice_id(self):

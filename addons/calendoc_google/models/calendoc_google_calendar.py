@@ -15,6 +15,7 @@ class CalendocGoogleCalendar(models.Model):
     _name = "calendoc.google.calendar"
     _description = "Google calendar of a practitioner"
     _order = "connection_id, is_primary desc, name"
+    _calendoc_account_link = "connection_id.account_id"
 
     connection_id = fields.Many2one(
         "calendoc.google.connection", required=True, ondelete="cascade", index=True

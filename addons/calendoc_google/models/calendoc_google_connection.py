@@ -53,6 +53,8 @@ class CalendocGoogleConnection(models.Model):
     _description = "Google Calendar connection of a practitioner"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "practitioner_id"
+    _calendoc_account_link = "account_id"
+    _calendoc_rule_fields = ("practitioner_id",)
 
     practitioner_id = fields.Many2one(
         "calendoc.practitioner",

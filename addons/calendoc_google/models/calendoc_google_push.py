@@ -22,6 +22,7 @@ class CalendocGooglePush(models.Model):
     _name = "calendoc.google.push"
     _description = "Appointment change waiting to reach Google Calendar"
     _order = "id desc"
+    _calendoc_account_link = "connection_id.account_id"
 
     connection_id = fields.Many2one(
         "calendoc.google.connection", required=True, ondelete="cascade", index=True

@@ -27,6 +27,7 @@ class CalendocCreditMove(models.Model):
     _description = "Credit move"
     _order = "id desc"
     _rec_name = "key"
+    _calendoc_account_link = "account_id"
 
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     account_id = fields.Many2one(

@@ -14,6 +14,7 @@ class CalendocPack(models.Model):
     _description = "Purchased pack"
     _inherit = ["mail.thread"]
     _order = "date_end desc, id desc"
+    _calendoc_account_link = "account_id"
 
     name = fields.Char(required=True)
     account_id = fields.Many2one(

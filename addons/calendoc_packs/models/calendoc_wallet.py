@@ -10,6 +10,7 @@ class CalendocWallet(models.Model):
     _name = "calendoc.wallet"
     _description = "Credit wallet"
     _rec_name = "account_id"
+    _calendoc_account_link = "account_id"
 
     account_id = fields.Many2one(
         "res.partner", required=True, ondelete="restrict", index=True

@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 # One statement line in HTML, for PostgreSQL's format() (a bound parameter:
@@ -70,6 +71,7 @@ class CalendocStatementWizard(models.TransientModel):
         100,000 of them in a month)."""
         Move = self.env["calendoc.credit.move"]
         for wizard in self:
+            wizard._check_statement_access()
             wizard.move_count = (
                 Move.search_count(wizard._moves_domain()) if wizard.account_id else 0
             )
@@ -83,6 +85,21 @@ class CalendocStatementWizard(models.TransientModel):
                 wizard.account_id._calendoc_valid_packs()[:1].date_end
                 if wizard.account_id
                 else False
+            )
+
+    def _check_statement_access(self):
+        """The balances are read as superuser: only those whom the account's
+        'statements' scope opens (its secretaries, delegates with it, its
+        administrator, managers) see them."""
+        account = self.account_id
+        if account and ",statements," not in (
+            account.sudo().calendoc_access_scope or ""
+        ):
+            raise AccessError(
+                self.env._(
+                    "You may not read the consumption statement of this client "
+                    "account."
+                )
             )
 
     def _period(self):

@@ -23,6 +23,11 @@ class CalendocRequesterThread(models.Model):
     _description = "Messages about a requester"
     _inherit = ["portal.mixin", "mail.thread"]
     _order = "last_message_date desc, id desc"
+    _calendoc_account_link = "account_id"
+    _calendoc_rule_fields = ("requester_id",)
+    # the client's users may write about a patient whose appointments they see
+    # but whose contact they do not read: create checks that itself
+    _calendoc_unchecked_references = ("requester_id",)
     # the account's portal users may read the thread: they may post on it
     _mail_post_access = "read"
     # The requester's personal data the thread holds (invariant 4): who it is
@@ -122,6 +127,14 @@ class CalendocRequesterThread(models.Model):
                 partner_ids=thread.account_id.calendoc_secretary_ids.partner_id.ids
             )
         return threads
+
+    @api.model
+    def _get_mail_message_access(self, res_ids, operation, model_name=None):
+        # the account's portal users post on the threads they read; the firm's
+        # staff where they may write (an auditor reads all and writes nothing)
+        if operation == "create" and not self.env.user.share:
+            return "write"
+        return super()._get_mail_message_access(res_ids, operation, model_name)
 
     # --- mail.thread: the requester never receives nor follows ----------------
     def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):

@@ -76,6 +76,8 @@ class CalendocCall(models.Model):
     _description = "Call"
     _order = "ring_date desc, id desc"
     _rec_name = "sip_call_id"
+    _calendoc_account_link = "account_id"
+    _calendoc_rule_fields = ("account_id", "practice_id", "line_id")
     # The requester's personal data a call holds (ARCHITECTURE invariant 4):
     # one of the numbers is his (caller of an incoming call, callee of an
     # outgoing one), the link to him, his voice. Read by calendoc_gdpr for

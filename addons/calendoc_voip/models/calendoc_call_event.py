@@ -8,6 +8,8 @@ class CalendocCallEvent(models.Model):
     _name = "calendoc.call.event"
     _description = "Call event"
     _order = "event_date, id"
+    _calendoc_account_link = "account_id"
+    _calendoc_rule_fields = ("call_id",)
     # the event as the bridge sent it holds the caller's number
     _calendoc_personal_fields = ("payload",)
     _calendoc_requester_link = "call_id.requester_id"
