@@ -16,6 +16,7 @@ declared model without a record of B in the set-up, fails the suite: a
 future model cannot be forgotten.
 """
 
+import functools
 import inspect
 import logging
 from datetime import timedelta
@@ -128,9 +129,7 @@ NOT_CREATABLE = {}
 # refused for its account, not for a duplicate).
 UNIQUE_AGAIN = {
     "calendoc.call": lambda values, b: {"sip_call_id": "isolation-copy"},
-    "calendoc.requester.thread": lambda values, b: {
-        "requester_id": b["requester2"].id
-    },
+    "calendoc.requester.thread": lambda values, b: {"requester_id": b["requester2"].id},
     "mail.notification": lambda values, b: {"res_partner_id": b["account"].id},
 }
 # Public methods of CalenDoc models called with these arguments; a method
@@ -195,9 +194,7 @@ class IsolationCase(TransactionCase):
             for name, records in cls.b.items()
             if name in env and records._name == name
         }
-        documents = [
-            record for records in list(targets.values()) for record in records
-        ]
+        documents = [record for records in list(targets.values()) for record in records]
         for name in declared_models(env):
             model = env[name].sudo().with_context(active_test=False)
             fields = model._calendoc_document_fields
@@ -228,7 +225,9 @@ class IsolationCase(TransactionCase):
             return self.opens(role, document, write)
         if record._name in ("calendoc.delegation", "calendoc.delegation.log"):
             delegation = (
-                record if record._name == "calendoc.delegation" else record.delegation_id
+                record
+                if record._name == "calendoc.delegation"
+                else record.delegation_id
             )
             if write:
                 return False
@@ -355,9 +354,7 @@ class TestIsolationDeclarations(IsolationCase):
             "these models reach account data without saying how they belong to "
             "a client account (_calendoc_account_link / _calendoc_document_fields)",
         )
-        self.assertFalse(
-            declared & set(EXEMPT), "a declared model needs no exemption"
-        )
+        self.assertFalse(declared & set(EXEMPT), "a declared model needs no exemption")
 
 
 class TestIsolationOperations(IsolationCase):
@@ -393,9 +390,7 @@ class TestIsolationOperations(IsolationCase):
                 result, error, _ = self.attempt(
                     lambda operation=operation: {
                         "search": lambda: Model.search([("id", "in", ids)]).ids,
-                        "search_count": lambda: Model.search_count(
-                            [("id", "in", ids)]
-                        ),
+                        "search_count": lambda: Model.search_count([("id", "in", ids)]),
                         "read_group": lambda: Model._read_group(
                             [("id", "in", ids)], [], ["__count"]
                         )[0][0],
@@ -407,7 +402,9 @@ class TestIsolationOperations(IsolationCase):
                 self.assertIsNone(error, f"{label}: {error}")
                 found = set(result) if operation == "search" else result
                 if model in EXACT_MODELS:
-                    wanted = set(expected.ids) if operation == "search" else len(expected)
+                    wanted = (
+                        set(expected.ids) if operation == "search" else len(expected)
+                    )
                     self.assertEqual(found, wanted, f"{label}: {operation}")
                 elif operation == "search":
                     self.assertLessEqual(found, set(expected.ids), label)
@@ -522,9 +519,7 @@ class TestIsolationOperations(IsolationCase):
         ):
             return
         Model = self.env[model].with_user(user)
-        _result, error, changed = self.attempt(
-            lambda: Model.create(values), model, ids
-        )
+        _result, error, changed = self.attempt(lambda: Model.create(values), model, ids)
         if error is None and not (allowed and self.acl(user, model, "create")):
             self.fail(f"{role} created a {model} in account B (changed: {changed})")
         if error is not None:
@@ -632,10 +627,9 @@ class TestIsolationWizards(IsolationCase):
                     Wizard = self.env[wizard].with_user(user)
                     with self.subTest(role=role, wizard=wizard, field=fname):
                         tried += 1
+                        opened = {fname: value_of(record)}
                         _result, error, _ = self.attempt(
-                            lambda Wizard=Wizard, record=record: Wizard.create(
-                                {fname: value_of(record)}
-                            )
+                            lambda Wizard=Wizard, opened=opened: Wizard.create(opened)
                         )
                         self.assertIsInstance(
                             error,
@@ -656,9 +650,7 @@ class TestIsolationWizards(IsolationCase):
                             fname: value_of(record),
                         }
                         result, error, _ = self.attempt(
-                            lambda Wizard=Wizard, values=values: Wizard.onchange(
-                                values, [fname], spec
-                            )
+                            functools.partial(Wizard.onchange, values, [fname], spec)
                         )
                         self.assert_no_mark(
                             error if error is not None else result,

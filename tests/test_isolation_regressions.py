@@ -15,7 +15,10 @@ from odoo.addons.calendoc_agenda.tests.common import CalendocCase
 
 def user(env, login, group):
     return new_test_user(
-        env, login=login, password=f"{login}-Pass-2026", groups=f"calendoc_agenda.{group}"
+        env,
+        login=login,
+        password=f"{login}-Pass-2026",
+        groups=f"calendoc_agenda.{group}",
     )
 
 
@@ -177,7 +180,9 @@ class TestIsolationRegressions(CalendocCase):
     def test_3_another_accounts_messages_and_to_dos_stay_hidden(self):
         Message = self.env["mail.message"]
         self.assertFalse(
-            Message.with_user(self.a_doctor_user).search([("id", "=", self.b_request.id)])
+            Message.with_user(self.a_doctor_user).search(
+                [("id", "=", self.b_request.id)]
+            )
         )
         with self.assertRaises(AccessError):
             self.b_request.with_user(self.a_doctor_user).read(["body"])

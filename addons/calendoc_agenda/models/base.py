@@ -64,17 +64,20 @@ class Base(models.AbstractModel):
         if guarded:
             self._calendoc_check_references(vals)
         result = super().write(vals)
-        if guarded and self._calendoc_account_link and vals.keys() & set(
-            self._calendoc_rule_fields or self._calendoc_account_link.split(".")[:1]
+        if (
+            guarded
+            and self._calendoc_account_link
+            and vals.keys()
+            & set(
+                self._calendoc_rule_fields or self._calendoc_account_link.split(".")[:1]
+            )
         ):
             # a record moved into an account the user may not change
             self.check_access("write")
         return result
 
     def _calendoc_guards_references(self):
-        return not self.env.su and bool(
-            self._transient or self._calendoc_account_link
-        )
+        return not self.env.su and bool(self._transient or self._calendoc_account_link)
 
     def _calendoc_check_references(self, vals):
         """Refuse (AccessError) values that link records of client accounts the
@@ -93,7 +96,9 @@ class Base(models.AbstractModel):
                 continue
             comodel = self.env[field.comodel_name]
             if comodel._calendoc_holds_account_data():
-                linked.setdefault(comodel._name, set()).update(_linked_ids(field, value))
+                linked.setdefault(comodel._name, set()).update(
+                    _linked_ids(field, value)
+                )
         for model_name, ids in linked.items():
             if not ids:
                 continue

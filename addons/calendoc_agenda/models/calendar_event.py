@@ -288,7 +288,10 @@ class CalendarEvent(models.Model):
                     )
                 )
             requester_account = event.calendoc_requester_id.calendoc_account_id
-            if event.calendoc_requester_id and requester_account != event.calendoc_account_id:
+            if (
+                event.calendoc_requester_id
+                and requester_account != event.calendoc_account_id
+            ):
                 raise ValidationError(
                     self.env._(
                         "%(requester)s is not a requester of the account of %(practice)s.",

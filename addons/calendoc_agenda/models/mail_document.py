@@ -64,9 +64,7 @@ class MailMessage(models.Model):
         for model_name, messages_of in by_document.items():
             documents = self.env[model_name].browse(list(messages_of))
             if hasattr(documents, "_get_mail_message_access"):
-                operation = documents._get_mail_message_access(
-                    documents.ids, "create"
-                )
+                operation = documents._get_mail_message_access(documents.ids, "create")
             else:
                 operation = self.env["mail.thread"]._get_mail_message_access(
                     documents.ids, "create", model_name=model_name
@@ -171,7 +169,10 @@ def _search_readable(records, model_field, id_field, operator, value):
         domain = expression.OR(
             [
                 domain,
-                [(model_field, "=", model_name), (id_field, "in", documents._search([]))],
+                [
+                    (model_field, "=", model_name),
+                    (id_field, "in", documents._search([])),
+                ],
             ]
         )
     return domain

@@ -74,6 +74,11 @@ class ResUsersPermanence(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if vals.get("notification_type") == "inbox" and any(self.mapped("share")):
+            # said plainly rather than by PostgreSQL's check constraint
+            raise ValidationError(
+                self.env._("Portal users are notified by e-mail only.")
+            )
         if {"calendoc_permanence_account_id", "calendoc_permanence_login"} & set(vals):
             for user in self:
                 user_vals = dict(vals)

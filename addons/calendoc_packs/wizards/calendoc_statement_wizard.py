@@ -97,8 +97,7 @@ class CalendocStatementWizard(models.TransientModel):
         ):
             raise AccessError(
                 self.env._(
-                    "You may not read the consumption statement of this client "
-                    "account."
+                    "You may not read the consumption statement of this client account."
                 )
             )
 
