@@ -2,12 +2,19 @@
     "name": "CalenDoc Agenda",
     "summary": "Secretariat agenda: client accounts, practices, practitioners, "
     "requesters, appointment types, slot engine, appointments and SMS",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
-    "depends": ["calendar", "resource", "sms", "phone_validation"],
+    "depends": [
+        "calendar",
+        "resource",
+        "sms",
+        "phone_validation",
+        "auth_totp_mail_enforce",
+        "auth_password_policy",
+    ],
     "external_dependencies": {"python": ["phonenumbers", "python-stdnum"]},
     "data": [
         "security/calendoc_security.xml",
@@ -36,6 +43,7 @@
             "calendoc_agenda/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "application": True,
     "installable": True,
 }
