@@ -17,6 +17,9 @@ TRUNK ?= 127.0.0.1:5070
 # PBX=<name or id of a PBX connection in Odoo>: the bridge drives that one
 # (Asterisk through ARI) instead of its own SIP side.
 PBX ?=
+# The local SMTP server make run sends Odoo's e-mails to, and prints them (the
+# staff's sign-in codes among them): the demo has no mail server.
+MAIL_SINK ?= 127.0.0.1:2525
 
 .PHONY: run test lint setup demo-db test-db pytest bench clean
 
@@ -29,6 +32,7 @@ run:
 	  ./scripts/install-db.sh "$$PY" "$(DEMO_DB)"
 	fi
 	./scripts/logins.sh "$(DEMO_DB)" "$(PORT)"
+	./scripts/check-master-password.sh "$(CONF)"
 	# The telephony bridge beside Odoo (calendoc_voip/readme/CONFIGURE.md): its
 	# secret and URL are Odoo's system parameters, made once; the secret
 	# reaches the bridge through its environment, never its command line.
@@ -44,12 +48,16 @@ run:
 	  --http "$(BRIDGE_HTTP)" --state-file "$(RUN)/bridge-$(DEMO_DB).json" \
 	  $(if $(PBX),--pbx "$(PBX)",--sip "$(BRIDGE_SIP)" --trunk "$(TRUNK)") &
 	BRIDGE=$$!
+	"$$PY" addons/calendoc_agenda/tests/smtp_sink.py "$(MAIL_SINK)" &
+	SINK=$$!
 	# stopped with Odoo, whichever way Odoo ends (Ctrl-C, crash, kill)
-	trap 'kill $$BRIDGE 2>/dev/null; wait $$BRIDGE 2>/dev/null || true' EXIT
+	trap 'kill $$BRIDGE $$SINK 2>/dev/null; wait $$BRIDGE $$SINK 2>/dev/null || true' EXIT
 	# -d alone serves that database only (no --db-filter): Odoo then does not
 	# list the server's databases, on a new connection, for each request that
 	# has no session (every event of the bridge)
-	"$$PY" -m odoo -c $(CONF) -d "$(DEMO_DB)" --http-port=$(PORT)
+	"$$PY" -m odoo -c $(CONF) -d "$(DEMO_DB)" --http-port=$(PORT) \
+	  --smtp="$(firstword $(subst :, ,$(MAIL_SINK)))" \
+	  --smtp-port="$(lastword $(subst :, ,$(MAIL_SINK)))"
 
 test:
 	@PY=$$(./scripts/setup.sh | tail -1)

@@ -105,7 +105,15 @@ if os.path.isdir(os.path.join(outer, "web")):
 print(",".join(paths))
 PY
 )
+# A master password changed since (the database manager writes it, hashed, into
+# .run/odoo.conf) is kept.
+keep=()
+if [ -f "$run/odoo.conf" ]; then
+  master=$(sed -n 's/^admin_passwd *= *//p' "$run/odoo.conf" | tail -1 | sed -e 's/[\\&#]/\\&/g')
+  [ -n "$master" ] && keep=(-e "s#^admin_passwd *=.*#admin_passwd = $master#")
+fi
 sed -e "s#^addons_path *=.*#addons_path = $here/addons,$odoo_addons#" \
     -e "s#^data_dir *=.*#data_dir = $run/data#" \
+    ${keep[@]+"${keep[@]}"} \
     "$here/odoo.conf" > "$run/odoo.conf"
 echo "$PYTHON"

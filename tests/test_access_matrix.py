@@ -132,26 +132,47 @@ class TestAccessMatrix(CalendocCase):
         firm = env["res.partner"].create({"name": "Sous-traitant", "is_company": True})
         cls.users = {
             "manager": new_test_user(
-                env, "m_manager", groups="calendoc_agenda.group_calendoc_manager"
+                env,
+                "m_manager",
+                password="m_manager-password",
+                groups="calendoc_agenda.group_calendoc_manager",
             ),
             "auditor": new_test_user(
-                env, "m_auditor", groups="calendoc_agenda.group_calendoc_auditor"
+                env,
+                "m_auditor",
+                password="m_auditor-password",
+                groups="calendoc_agenda.group_calendoc_auditor",
             ),
             "secretary": cls.secretary,
             "other_secretary": new_test_user(
-                env, "m_other", groups="calendoc_agenda.group_calendoc_secretary"
+                env,
+                "m_other",
+                password="m_other-password",
+                groups="calendoc_agenda.group_calendoc_secretary",
             ),
             "delegate": new_test_user(
-                env, "m_delegate", groups="calendoc_agenda.group_calendoc_secretary"
+                env,
+                "m_delegate",
+                password="m_delegate-password",
+                groups="calendoc_agenda.group_calendoc_secretary",
             ),
             "expired_delegate": new_test_user(
-                env, "m_expired", groups="calendoc_agenda.group_calendoc_secretary"
+                env,
+                "m_expired",
+                password="m_expired-password",
+                groups="calendoc_agenda.group_calendoc_secretary",
             ),
             "practitioner": new_test_user(
-                env, "m_doctor", groups="calendoc_agenda.group_calendoc_practitioner"
+                env,
+                "m_doctor",
+                password="m_doctor-password",
+                groups="calendoc_agenda.group_calendoc_practitioner",
             ),
             "portal_client": new_test_user(
-                env, "m_portal", groups="calendoc_agenda.group_calendoc_portal_client"
+                env,
+                "m_portal",
+                password="m_portal-password",
+                groups="calendoc_agenda.group_calendoc_portal_client",
             ),
             "public": env.ref("base.public_user"),
         }

@@ -1,6 +1,9 @@
 import re
+from urllib.parse import urlparse
 
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.calendoc_agenda.tests.smtp_sink import SmtpSink, text_of
 
 
 def error_of(response):
@@ -103,7 +106,28 @@ class TestPermanenceLogin(HttpCase):
         staff = new_test_user(
             self.env, login="sophie", password="sophie-pass-1", groups="base.group_user"
         )
-        self.login("", "sophie", "sophie-pass-1")
+        # then the second factor the firm enforces for its staff: the code
+        # e-mailed to them (addons/calendoc_agenda/tests/test_two_factor.py)
+        self.env["ir.mail_server"].search([]).active = False
+        with SmtpSink() as sink:
+            self.env["ir.mail_server"].create(
+                {"name": "Sink", "smtp_host": "127.0.0.1", "smtp_port": sink.port}
+            )
+            page = self.login("", "sophie", "sophie-pass-1")
+            self.assertIsNone(error_of(page))
+            self.assertEqual(urlparse(page.url).path, "/web/login/totp")
+            # the code is in the last e-mail (after Odoo's "new sign-in" alert)
+            mail = sink.messages[-1]
+        self.assertEqual(mail["x-envelope-to"], staff.email)
+        self.url_open(
+            page.url,
+            data={
+                "totp_token": re.search(r"\b(\d{6})\b", text_of(mail)).group(1),
+                "csrf_token": re.search(
+                    r'name="csrf_token" value="([^"]+)"', page.text
+                ).group(1),
+            },
+        )
         self.assertEqual(self.session_uid(), staff.id)
 
     def test_failed_logins_are_throttled_per_login_in_the_database(self):

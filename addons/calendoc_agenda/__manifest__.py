@@ -7,7 +7,14 @@
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
-    "depends": ["calendar", "resource", "sms", "phone_validation"],
+    "depends": [
+        "calendar",
+        "resource",
+        "sms",
+        "phone_validation",
+        "auth_totp_mail_enforce",
+        "auth_password_policy",
+    ],
     "external_dependencies": {"python": ["phonenumbers", "python-stdnum"]},
     "data": [
         "security/calendoc_security.xml",
@@ -36,6 +43,7 @@
             "calendoc_agenda/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "application": True,
     "installable": True,
 }

@@ -2,12 +2,19 @@
     "name": "CalenDoc Portal",
     "summary": "Client portal, messages with the secretariat about patients, "
     "and public online booking for the practices",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
-    "depends": ["calendoc_packs", "auth_signup", "portal", "payment", "sale"],
+    "depends": [
+        "calendoc_packs",
+        "auth_signup",
+        "auth_totp_portal",
+        "portal",
+        "payment",
+        "sale",
+    ],
     "data": [
         "security/ir.model.access.csv",
         "security/calendoc_portal_security.xml",

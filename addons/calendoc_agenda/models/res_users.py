@@ -148,3 +148,34 @@ class ResUsersPermanence(models.Model):
                 login
             )
         return auth_info
+
+    def _totp_check(self, code):
+        """A wrong second-factor code (authenticator or e-mailed) counts as a
+        failed login in the database throttle, per user and per address, as a
+        wrong password does. Its failures are kept under a key of their own:
+        signing in again with the right password does not clear them, so the
+        password does not buy more guesses of the code."""
+        if not request:
+            return super()._totp_check(code)
+        # sudo: the user signing in has no session yet (public request)
+        key = f"2fa:{self.sudo().login.strip().lower()}"
+        ip = request.httprequest.remote_addr or "?"
+        with self.pool.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if env["calendoc.login.failure"]._too_many(key, ip):
+                raise AccessDenied(
+                    env._(
+                        "Too many login failures, please wait a bit before trying again."
+                    )
+                )
+        try:
+            result = super()._totp_check(code)
+        except AccessDenied:
+            with self.pool.cursor() as cr:
+                api.Environment(cr, SUPERUSER_ID, {})["calendoc.login.failure"]._record(
+                    key, ip
+                )
+            raise
+        with self.pool.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["calendoc.login.failure"]._forget(key)
+        return result

@@ -105,6 +105,7 @@ class TestDelegation(CalendocCase):
         doctor_user = new_test_user(
             self.env,
             login="alice_user",
+            password="alice_user-password",
             groups="calendoc_agenda.group_calendoc_practitioner",
         )
         self.doctor.user_id = doctor_user

@@ -103,7 +103,10 @@ class TestConnection(GoogleCase):
 
     def test_tokens_are_for_managers_and_secretaries_still_push(self):
         manager = new_test_user(
-            self.env, "g_manager", groups="calendoc_agenda.group_calendoc_manager"
+            self.env,
+            "g_manager",
+            password="g_manager-password",
+            groups="calendoc_agenda.group_calendoc_manager",
         )
         self.assertEqual(self.connection.with_user(manager).refresh_token, "rt-alice")
         with self.assertRaises(AccessError):

@@ -279,7 +279,10 @@ class TestCoexistence(GoogleCase):
 
     def test_odoo_sync_does_not_push_appointments_nor_imported_busy_time(self):
         user = new_test_user(
-            self.env, "g_doctor", groups="calendoc_agenda.group_calendoc_practitioner"
+            self.env,
+            "g_doctor",
+            password="g_doctor-password",
+            groups="calendoc_agenda.group_calendoc_practitioner",
         )
         self.doctor.write({"user_id": user.id, "partner_id": user.partner_id.id})
         day = self.monday()

@@ -13,6 +13,8 @@ from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
+from odoo.addons.web.controllers.utils import _get_login_redirect_url
+
 from .booking import HONEYPOT
 
 FIELDS = (
@@ -84,7 +86,11 @@ class CalendocSignup(http.Controller):
         request.session.authenticate(
             request.db, {"login": login, "password": password, "type": "password"}
         )
-        return request.redirect("/my/calendoc/packs?welcome=1")
+        # where a firm enforces two-factor sign-in for every user, the new
+        # client confirms his first sign-in with the code e-mailed to him
+        return request.redirect(
+            _get_login_redirect_url(user.id, "/my/calendoc/packs?welcome=1")
+        )
 
     def _render(self, kw, error=None, status=200):
         # sudo: the terms in force are public
@@ -100,6 +106,9 @@ class CalendocSignup(http.Controller):
                 "terms": terms,
                 "error": error,
                 "honeypot": HONEYPOT,
+                "password_minimum_length": max(
+                    1, request.env["res.users"].get_password_policy()["minlength"]
+                ),
                 "practice": False,
                 "message": False,
             },

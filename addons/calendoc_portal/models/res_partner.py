@@ -4,8 +4,6 @@ from odoo.tools import email_normalize
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
 
-MIN_PASSWORD_LENGTH = 10
-
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -93,11 +91,14 @@ class ResPartner(models.Model):
         }
         if not all(address.values()):
             raise UserError(self.env._("The company's address is required."))
-        if len(password) < MIN_PASSWORD_LENGTH:
+        # the firm's minimum (auth_password_policy), checked here too so that
+        # the visitor gets the sign-up form's message
+        minimum = max(1, self.env["res.users"].get_password_policy()["minlength"])
+        if len(password) < minimum:
             raise UserError(
                 self.env._(
                     "Choose a password of at least %(count)s characters.",
-                    count=MIN_PASSWORD_LENGTH,
+                    count=minimum,
                 )
             )
         if password != values.get("password_confirm"):

@@ -3,5 +3,6 @@ from . import (
     test_online_booking,
     test_portal,
     test_requester_messages,
+    test_two_factor,
     test_ui,
 )

@@ -1,3 +1,5 @@
+from urllib.parse import parse_qs, urlparse
+
 from odoo.tests import tagged
 
 from odoo.addons.calendoc_packs.tests.common import pay_with_demo_provider
@@ -99,6 +101,19 @@ class TestClientSignup(PortalCase):
         self.authenticate(user.login, "un mot de passe sûr")
         self.assertEqual(self.url_open("/my/calendoc/packs").status_code, 200)
 
+    def test_where_every_user_needs_two_factor_the_new_client_confirms_by_email(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "auth_totp.policy", "all_required"
+        )
+        response = self.post()
+        self.assertEqual(response.status_code, 303)
+        location = urlparse(response.headers["Location"])
+        self.assertEqual(location.path, "/web/login/totp")
+        self.assertEqual(
+            parse_qs(location.query)["redirect"], ["/my/calendoc/packs?welcome=1"]
+        )
+        self.assertTrue(self.new_account())
+
     def test_bad_input_is_refused_and_creates_nothing(self):
         self.env["res.users"].create(
             {
@@ -125,7 +140,7 @@ class TestClientSignup(PortalCase):
             "existing email": ({"email": "Deja@Example.fr"}, "already uses this"),
             "weak password": (
                 {"password": "court", "password_confirm": "court"},
-                "at least 10 characters",
+                "at least 12 characters",
             ),
             "passwords differ": ({"password_confirm": "autre chose"}, "differ"),
             "terms not accepted": ({"accept_terms": ""}, "accept the terms"),

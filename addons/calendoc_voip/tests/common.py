@@ -32,13 +32,21 @@ class VoipCase(CalendocCase):
         )
         secretary_group = "calendoc_agenda.group_calendoc_secretary"
         cls.other_secretary = new_test_user(
-            env, "voip_other", groups=secretary_group, name="Secrétaire Ailleurs"
+            env,
+            "voip_other",
+            password="voip_other-password",
+            groups=secretary_group,
+            name="Secrétaire Ailleurs",
         )
         cls.other_account.calendoc_secretary_ids = [
             Command.link(cls.other_secretary.id)
         ]
         cls.off_duty = new_test_user(
-            env, "voip_off", groups=secretary_group, name="Secrétaire Repos"
+            env,
+            "voip_off",
+            password="voip_off-password",
+            groups=secretary_group,
+            name="Secrétaire Repos",
         )
         cls.account.calendoc_secretary_ids = [Command.link(cls.off_duty.id)]
         cls.endpoint = env["calendoc.sip.endpoint"].create(

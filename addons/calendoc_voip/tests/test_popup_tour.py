@@ -27,7 +27,7 @@ class TestIncomingCallPopupTour(HttpCase):
         self.secretary = new_test_user(
             env,
             login="tour_voip",
-            password="tour_voip",
+            password="tour_voip-password",
             groups="calendoc_agenda.group_calendoc_secretary",
         )
         self.account.calendoc_secretary_ids = [Command.link(self.secretary.id)]
