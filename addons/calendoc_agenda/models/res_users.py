@@ -2,6 +2,8 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied, ValidationError
 from odoo.http import request
 
+from ..tools.params import parse_text
+
 
 class ResUsers(models.Model):
     _inherit = "res.users"
@@ -100,7 +102,12 @@ class ResUsersPermanence(models.Model):
         counted and recorded in transactions of their own."""
         if not request or credential.get("type", "password") != "password":
             return super()._login(db, credential, user_agent_env)
-        login = (credential.get("login") or "").strip().lower()
+        # a login that cannot be one (missing, not text, a NUL byte, too long)
+        # fails like a wrong password, before any query: PostgreSQL refuses
+        # NUL bytes, and Odoo's own _login needs a login
+        login = (parse_text(credential.get("login")) or "").strip().lower()
+        if not login:
+            raise AccessDenied()
         ip = request.httprequest.remote_addr or "?"
         with cls.pool.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
