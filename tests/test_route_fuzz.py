@@ -188,6 +188,7 @@ PARAM_READ = re.compile(
     r"""\b(?:kw|kwargs|params)\s*(?:\.get\(|\[)\s*["']([A-Za-z_]\w*)["']"""
 )
 HEADER_READ = re.compile(r"""headers\.get\(\s*["']([A-Za-z][\w-]*)["']""")
+FILE_READ = re.compile(r"""files\.getlist\(\s*["'](\w+)["']""")
 HELPER_CALL = re.compile(r"\bself\.(\w+)\(")
 # The named arguments of an endpoint that are not request parameters.
 NOT_PARAMS = {"self", "kw", "kwargs", "_kwargs", "post"}
@@ -226,15 +227,15 @@ def implementations(endpoint, calendoc_only=False):
 
 
 def route_reads(endpoint):
-    """(parameters, headers) a route reads: in its implementations and in the
-    methods of its controller they call, transitively."""
+    """(parameters, headers, files) a route reads: in its implementations and
+    in the methods of its controller they call, transitively."""
     controller = type(endpoint.func.__self__)
     params = {
         name
         for name, p in inspect.signature(endpoint.original_endpoint).parameters.items()
         if name not in NOT_PARAMS and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
     }
-    headers = set()
+    headers, files = set(), set()
     todo, seen = implementations(endpoint), set()
     while todo:
         code = inspect.unwrap(todo.pop())
@@ -247,13 +248,14 @@ def route_reads(endpoint):
             continue
         params.update(PARAM_READ.findall(source))
         headers.update(HEADER_READ.findall(source))
+        files.update(FILE_READ.findall(source))
         for helper in HELPER_CALL.findall(source):
             method = getattr(controller, helper, None)
             if callable(method) and getattr(method, "__module__", "").startswith(
                 "odoo.addons."
             ):
                 todo.append(method)
-    return params, headers
+    return params, headers, files
 
 
 def calendoc_public_methods(env):
@@ -303,6 +305,29 @@ def json_replace(value, path, new):
     return copy
 
 
+def multipart(fields, files):
+    """A multipart/form-data body and its content type, the file names sent
+    as they are (``requests`` would escape a NUL byte as ``%00``)."""
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        + value.encode()
+        + b"\r\n"
+        for name, value in fields.items()
+    ]
+    for name, (filename, content) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '.encode()
+            + b'filename="'
+            + filename.encode()
+            + b'"\r\nContent-Type: application/pdf\r\n\r\n'
+            + content
+            + b"\r\n"
+        )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
 def is_user_facing(error_name):
     """Whether the exception class a JSON-RPC error names is meant for users."""
     module, _dot, name = (error_name or "").rpartition(".")
@@ -314,11 +339,24 @@ def is_user_facing(error_name):
 
 
 class _ErrorLog(logging.Handler):
-    """What the server logs at ERROR, or with a traceback, during a request."""
+    """What the server logs at ERROR, or with a traceback, while it is on
+    (whatever --log-level the suite runs with)."""
 
     def __init__(self):
         super().__init__(logging.DEBUG)
         self.records = []
+        self.logger = logging.getLogger("odoo")
+        self.level = self.logger.level
+
+    def __enter__(self):
+        self.logger.addHandler(self)
+        if self.logger.getEffectiveLevel() > logging.ERROR:
+            self.logger.setLevel(logging.ERROR)
+        return self
+
+    def __exit__(self, *_exc):
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self.level)
 
     def emit(self, record):
         if record.levelno >= logging.ERROR or record.exc_info:
@@ -718,6 +756,8 @@ class TestRouteFuzz(PortalCase):
             if rule.endpoint.routing.get("csrf", True):
                 params["csrf_token"] = csrf
             body = params
+            if case.get("files"):
+                body, headers["Content-Type"] = multipart(params, case["files"])
         elif any(len(v) > 2000 for v in params.values()):
             # too long for a URL (the HTTP server answers 414 before Odoo): in
             # a form body, which Odoo reads as the same parameters
@@ -732,22 +772,19 @@ class TestRouteFuzz(PortalCase):
         session = self._session(role)
         url, body, headers = self._request(method, rule, case, session["csrf"])
         before = self._cookies(session)
-        errors = _ErrorLog()
-        logging.getLogger("odoo").addHandler(errors)
         where = f"{role} {method} {rule.rule} {label}"
         try:
-            response = session["opener"].request(
-                method,
-                url,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                timeout=60,
-            )
+            with _ErrorLog() as errors:
+                response = session["opener"].request(
+                    method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=60,
+                )
         except requests.RequestException as error:
             return f"{where}: no answer ({error})", True
-        finally:
-            logging.getLogger("odoo").removeHandler(errors)
         self.sent += 1
         failure = []
         if response.status_code >= 500:
@@ -781,7 +818,7 @@ class TestRouteFuzz(PortalCase):
         """(label, case) of each hostile value for each parameter, after the
         baseline itself; with ``sample``, one value per parameter (the classes
         take turns)."""
-        params, headers = route_reads(endpoint)
+        params, headers, files = route_reads(endpoint)
         base = {
             "args": {
                 name: "1" if type(conv).__name__.endswith("IntConverter") else "x"
@@ -837,6 +874,12 @@ class TestRouteFuzz(PortalCase):
                 yield (
                     f"header {header}={label}",
                     dict(base, headers={**base["headers"], header: value}),
+                )
+        for name in sorted(files):
+            for label, filename in pick(self._texts("note.pdf", turn)):
+                yield (
+                    f"file {name} named {label}",
+                    dict(base, files={name: (filename, b"%PDF-1.4 fuzz")}),
                 )
 
     def _signing_cases(self, base, pick):
@@ -1005,28 +1048,25 @@ class TestRouteFuzz(PortalCase):
 
     def _call(self, model, name, args, label):
         session = self._session("secretary")
-        errors = _ErrorLog()
-        logging.getLogger("odoo").addHandler(errors)
         where = f"{model}.{name} {label}"
         try:
-            response = session["opener"].post(
-                f"{self.base_url()}/web/dataset/call_kw/{model}/{name}",
-                json={
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "params": {
-                        "model": model,
-                        "method": name,
-                        "args": args,
-                        "kwargs": {},
+            with _ErrorLog() as errors:
+                response = session["opener"].post(
+                    f"{self.base_url()}/web/dataset/call_kw/{model}/{name}",
+                    json={
+                        "jsonrpc": "2.0",
+                        "method": "call",
+                        "params": {
+                            "model": model,
+                            "method": name,
+                            "args": args,
+                            "kwargs": {},
+                        },
                     },
-                },
-                timeout=60,
-            )
+                    timeout=60,
+                )
         except requests.RequestException as error:
             return f"{where}: no answer ({error})"
-        finally:
-            logging.getLogger("odoo").removeHandler(errors)
         failure = []
         if response.status_code != 200:
             failure.append(f"HTTP {response.status_code}")

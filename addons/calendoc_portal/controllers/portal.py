@@ -581,6 +581,13 @@ class CalendocCustomerPortal(CustomerPortal):
             )
         attachments = []
         for file in files:
+            if not params.parse_text(file.filename):
+                raise ValidationError(
+                    request.env._(
+                        "A file name holds characters that cannot be read, or is "
+                        "too long: rename the file."
+                    )
+                )
             content = file.read(MAX_ATTACHMENT_BYTES + 1)
             if len(content) > MAX_ATTACHMENT_BYTES:
                 raise ValidationError(
