@@ -8,3 +8,4 @@ from . import test_delegation
 from . import test_ui
 from . import test_sms_rules
 from . import test_sms_gateway
+from . import test_params
