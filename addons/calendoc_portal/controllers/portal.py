@@ -387,10 +387,10 @@ class CalendocCustomerPortal(CustomerPortal):
         kind = self._gdpr_kinds().get(params.parse_text(kw.get("kind")))
         try:
             person = params.check_text(
-                env, kw.get("person"), env._("Whom is it about?"), MAX_GDPR_PERSON
+                env, kw.get("person"), env._("The person concerned"), MAX_GDPR_PERSON
             )
             details = params.check_text(
-                env, kw.get("details"), env._("What is asked"), MAX_GDPR_DETAILS
+                env, kw.get("details"), env._("The request"), MAX_GDPR_DETAILS
             )
             if not (kind and person and details):
                 raise params.InvalidInput(
