@@ -84,6 +84,13 @@ class TestHostileInput(PortalCase):
                 {"name": "CGV", "date_effective": "2018-05-25", "state": "published"}
             )
 
+    def setUp(self):
+        super().setUp()
+        # Odoo's own login cooldown, kept in the process's memory, would stop
+        # the logins tried here before CalenDoc's checks: off
+        self.env["ir.config_parameter"].set_param("base.login_cooldown_after", 0)
+        getattr(self.registry, "_login_failures", {}).clear()
+
     # --- helpers -------------------------------------------------------------------
     @contextlib.contextmanager
     def nothing_changes(self):
@@ -249,6 +256,22 @@ class TestHostileInput(PortalCase):
             )
             self.assertEqual(response.status_code, 401)
         self.assertFalse(self.calendar.connection_id.pull_requested)
+
+    @mute_logger(*REFUSAL_LOGS)
+    def test_a_login_without_password_or_with_a_huge_one_fails_like_a_wrong_one(self):
+        """Found by the fuzz suite once Odoo's in-memory cooldown was off: Odoo's
+        login needs a password (KeyError) and passlib refuses one over 4 kB."""
+        with self.nothing_changes():
+            for permanence, login, password in (
+                ("HOSTIL", "admin1", ""),
+                ("HOSTIL", "admin1", "x" * 100_000),
+                ("", self.secretary.login, ""),
+                ("", self.secretary.login, "x" * 5000),
+            ):
+                with self.subTest(login=login, password=password[:8]):
+                    response = self.login(permanence, login, password=password)
+                    self.assertEqual(response.status_code, 200)
+                    self.assertIn("alert-danger", response.text)
 
     # --- cause 2: a non-ASCII string in a constant-time comparison -------------------
     @mute_logger(*REFUSAL_LOGS)

@@ -4,6 +4,9 @@ from odoo.http import request
 
 from ..tools.params import parse_text
 
+# the longest password passlib hashes or checks
+MAX_PASSWORD_BYTES = 4096
+
 
 class ResUsers(models.Model):
     _inherit = "res.users"
@@ -102,11 +105,18 @@ class ResUsersPermanence(models.Model):
         counted and recorded in transactions of their own."""
         if not request or credential.get("type", "password") != "password":
             return super()._login(db, credential, user_agent_env)
-        # a login that cannot be one (missing, not text, a NUL byte, too long)
-        # fails like a wrong password, before any query: PostgreSQL refuses
-        # NUL bytes, and Odoo's own _login needs a login
+        # a login or a password that cannot be one (missing, not text, a NUL
+        # byte in the login, too long) fails like a wrong password, before
+        # any query: PostgreSQL refuses NUL bytes, Odoo's own _login needs a
+        # login and a password, and passlib refuses passwords over 4 kB
         login = (parse_text(credential.get("login")) or "").strip().lower()
-        if not login:
+        password = credential.get("password")
+        if (
+            not login
+            or not isinstance(password, str)
+            or not password
+            or len(password.encode("utf-8", "surrogatepass")) > MAX_PASSWORD_BYTES
+        ):
             raise AccessDenied()
         ip = request.httprequest.remote_addr or "?"
         with cls.pool.cursor() as cr:
