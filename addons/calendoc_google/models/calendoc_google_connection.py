@@ -31,9 +31,9 @@ STATES = [
     ("failing", "Failing"),
     ("revoked", "Revoked"),
 ]
-# Private extended properties CalenDoc sets on the events it pushes.
 # an OAuth state: the connection id, "-", the hex HMAC-SHA256 of it
 MAX_STATE = 80
+# Private extended properties CalenDoc sets on the events it pushes.
 PROP_DB = "calendoc_db"
 PROP_EVENT = "calendoc_event"
 

@@ -148,15 +148,9 @@ class ResPartner(models.Model):
                     siret=siret,
                 )
             )
+        country_code = parse_text(values.get("country_code"), 2) or "FR"
         country = self.env["res.country"].search(
-            [
-                (
-                    "code",
-                    "=",
-                    (parse_text(values.get("country_code"), 2) or "FR").upper(),
-                )
-            ],
-            limit=1,
+            [("code", "=", country_code.upper())], limit=1
         )
         account = self.create(
             {
