@@ -5,7 +5,7 @@ from odoo import http
 from odoo.http import request
 from odoo.tools import consteq
 
-from odoo.addons.calendoc_agenda.tools.params import parse_id, parse_text
+from odoo.addons.calendoc_agenda.tools.params import parse_text
 
 from ..bridge.signing import verify
 from ..models.calendoc_call import VoipEventError
@@ -120,13 +120,15 @@ class CalendocVoipController(http.Controller):
         refused, payload = self._signed_payload("PBX configuration request")
         if refused:
             return refused
-        reference = isinstance(payload, dict) and payload.get("pbx")
-        if not (parse_id(reference) or parse_text(reference)):
+        reference = payload.get("pbx") if isinstance(payload, dict) else None
+        if isinstance(reference, bool) or not (
+            isinstance(reference, int) or parse_text(reference)
+        ):
             return self._answer(400, "pbx (id or name) is required")
         config = request.env["calendoc.pbx"]._bridge_config(reference)
         if config is None:
-            _logger.warning("PBX configuration refused: no PBX %r", reference)
-            return self._answer(404, f"no PBX connection {reference!r}")
+            _logger.warning("PBX configuration refused: no PBX %.80r", reference)
+            return self._answer(404, f"no PBX connection {reference!r:.80}")
         _logger.info("PBX configuration of %s sent to the bridge", config["name"])
         return request.make_json_response(config)
 
@@ -146,13 +148,19 @@ class CalendocVoipController(http.Controller):
         if refused:
             return refused
         payload = payload if isinstance(payload, dict) else {}
-        pbx_id = parse_id(payload.get("pbx"))
+        pbx_id = payload.get("pbx")
         status = parse_text(payload.get("status"))
         detail = parse_text(payload.get("detail", ""), max_length=MAX_DETAIL)
-        if not pbx_id or status not in STATUSES or detail is None:
+        if (
+            not isinstance(pbx_id, int)
+            or isinstance(pbx_id, bool)
+            or status not in STATUSES
+            or detail is None
+        ):
             return self._answer(400, "pbx (id) and status are required")
+        # an id no record can have (-1, 2**40) names no PBX: 404 as any other
         if not request.env["calendoc.pbx"]._bridge_status(pbx_id, status, detail):
-            return self._answer(404, f"no PBX connection {pbx_id!r}")
+            return self._answer(404, f"no PBX connection {pbx_id!r:.20}")
         return request.make_json_response({"ok": True})
 
     def _signed_payload(self, what):
