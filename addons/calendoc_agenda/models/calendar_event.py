@@ -10,6 +10,8 @@ from odoo.tools import SQL, format_datetime
 
 from odoo.addons.calendar.models.calendar_event import Meeting
 
+from ..tools import params
+
 STATES = [
     ("booked", "Booked"),
     ("confirmed", "Confirmed"),
@@ -35,6 +37,8 @@ SOURCES = [
     ("online", "Online"),
 ]
 OVERLAP_CONSTRAINT = "calendar_event_calendoc_no_overlap"
+# the longest cancellation reason (a sentence or two)
+MAX_CANCEL_REASON = 2000
 # First key of the transaction-level advisory locks taken per practitioner ("CDOC").
 LOCK_CLASS = 0x43444F43
 
@@ -413,14 +417,17 @@ class CalendarEvent(models.Model):
         """Cancel these appointments for ``reason``, recording who and when. The
         slot is free again at once (the overlap constraint ignores cancelled
         appointments)."""
-        if not (reason or "").strip():
+        reason = params.check_text(
+            self.env, reason, self.env._("Cancellation reason"), MAX_CANCEL_REASON
+        )
+        if not reason:
             raise UserError(self.env._("Say why the appointment is cancelled."))
         for event in self:
             event._calendoc_check_transition("cancelled")
         self.write(
             {
                 "calendoc_state": "cancelled",
-                "calendoc_cancel_reason": reason.strip(),
+                "calendoc_cancel_reason": reason,
                 "calendoc_cancelled_by_id": self.env.user.id,
                 "calendoc_cancel_date": fields.Datetime.now(),
             }

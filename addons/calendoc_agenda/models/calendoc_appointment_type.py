@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.params import InvalidInput, parse_datetime, parse_id
+
 
 class CalendocAppointmentType(models.Model):
     _name = "calendoc.appointment.type"
@@ -114,8 +116,26 @@ class CalendocAppointmentType(models.Model):
 
     def find_free_slots(self, date_from, date_to, practitioners=None, online=False):
         """Free slots of this type between two UTC datetimes, see
-        ``calendoc.slot.engine._find_slots``."""
+        ``calendoc.slot.engine._find_slots``. Over JSON-RPC the datetimes come
+        as text ("YYYY-MM-DD HH:MM:SS", naive UTC) and the practitioners as a
+        list of ids."""
         self.ensure_one()
+        date_from, date_to = parse_datetime(date_from), parse_datetime(date_to)
+        if not (date_from and date_to):
+            raise InvalidInput(
+                self.env._(
+                    "Give the period of the slots as two dates and times "
+                    "(YYYY-MM-DD HH:MM:SS, UTC)."
+                )
+            )
+        if practitioners is not None and not isinstance(
+            practitioners, models.BaseModel
+        ):
+            if not isinstance(practitioners, list) or any(
+                parse_id(practitioner) is None for practitioner in practitioners
+            ):
+                raise InvalidInput(self.env._("Name the practitioners by their ids."))
+            practitioners = self.env["calendoc.practitioner"].browse(practitioners)
         return self.env["calendoc.slot.engine"]._find_slots(
             self, date_from, date_to, practitioners=practitioners, online=online
         )

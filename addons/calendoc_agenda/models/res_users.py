@@ -2,6 +2,11 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied, ValidationError
 from odoo.http import request
 
+from ..tools.params import parse_text
+
+# the longest password passlib hashes or checks
+MAX_PASSWORD_BYTES = 4096
+
 
 class ResUsers(models.Model):
     _inherit = "res.users"
@@ -125,7 +130,19 @@ class ResUsersPermanence(models.Model):
         counted and recorded in transactions of their own."""
         if not request or credential.get("type", "password") != "password":
             return super()._login(db, credential, user_agent_env)
-        login = (credential.get("login") or "").strip().lower()
+        # a login or a password that cannot be one (missing, not text, a NUL
+        # byte in the login, too long) fails like a wrong password, before
+        # any query: PostgreSQL refuses NUL bytes, Odoo's own _login needs a
+        # login and a password, and passlib refuses passwords over 4 kB
+        login = (parse_text(credential.get("login")) or "").strip().lower()
+        password = credential.get("password")
+        if (
+            not login
+            or not isinstance(password, str)
+            or not password
+            or len(password.encode("utf-8", "surrogatepass")) > MAX_PASSWORD_BYTES
+        ):
+            raise AccessDenied()
         ip = request.httprequest.remote_addr or "?"
         with cls.pool.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})

@@ -9,3 +9,4 @@ from . import test_ui
 from . import test_sms_rules
 from . import test_sms_gateway
 from . import test_two_factor
+from . import test_params

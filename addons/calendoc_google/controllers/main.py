@@ -6,11 +6,14 @@ from werkzeug.exceptions import NotFound
 from odoo import http
 from odoo.exceptions import UserError
 from odoo.http import request
-from odoo.tools import consteq
+
+from odoo.addons.calendoc_agenda.tools.params import parse_text
 
 from ..tools.google_client import GoogleError
 
 _logger = logging.getLogger(__name__)
+# the longest OAuth consent code accepted (Google's are about 100 characters)
+MAX_CODE = 2048
 
 
 class CalendocGoogleController(http.Controller):
@@ -26,19 +29,16 @@ class CalendocGoogleController(http.Controller):
         read here (Google wants a quick answer): the connection is marked and
         the pull cron triggered, which runs within seconds."""
         headers = request.httprequest.headers
-        channel_id = headers.get("X-Goog-Channel-ID")
         # sudo: Google calls without a session; the channel id and its secret
         # token, given to Google by our events.watch, identify the calendar.
         calendar = (
             request.env["calendoc.google.calendar"]
             .sudo()
-            .search([("channel_id", "=", channel_id or "")], limit=1)
-            if channel_id
-            else None
+            ._google_notified(
+                headers.get("X-Goog-Channel-ID"), headers.get("X-Goog-Channel-Token")
+            )
         )
-        if not calendar or not consteq(
-            calendar.channel_token or "", headers.get("X-Goog-Channel-Token") or ""
-        ):
+        if not calendar:
             raise NotFound()
         if headers.get("X-Goog-Resource-State") != "sync" and calendar.read_busy:
             calendar.connection_id.pull_requested = True
@@ -58,6 +58,8 @@ class CalendocGoogleController(http.Controller):
         if not connection:
             raise NotFound()
         env = request.env
+        # what Google sends back: a consent code, or why there is none
+        code = parse_text(code, MAX_CODE)
         if error or not code:
             message = env._("Google Calendar was not connected: consent refused.")
         else:

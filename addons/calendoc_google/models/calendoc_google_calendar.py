@@ -3,12 +3,16 @@ import secrets
 import uuid
 from datetime import datetime, time, timedelta, timezone
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
+
+from odoo.addons.calendoc_agenda.tools.params import parse_text, same_token
 
 from ..tools.google_client import GoogleError
 from .calendoc_google_connection import PROP_DB, PROP_EVENT, parse_google_time
 
 _logger = logging.getLogger(__name__)
+# Google's channel ids (events.watch) have at most 64 characters
+MAX_CHANNEL_ID = 64
 
 
 class CalendocGoogleCalendar(models.Model):
@@ -53,6 +57,21 @@ class CalendocGoogleCalendar(models.Model):
     def _compute_display_name(self):
         for calendar in self:
             calendar.display_name = calendar.name or calendar.google_calendar_id
+
+    @api.model
+    def _google_notified(self, channel_id, token):
+        """The calendar a push notification of Google is about: the channel
+        id and the secret token our events.watch gave Google, as Google sends
+        them back in its headers; empty when they name none."""
+        channel_id = parse_text(channel_id, MAX_CHANNEL_ID)
+        if not channel_id:
+            return self.browse()
+        # sudo: the channel token is managers-only; it is compared here, never
+        # shown
+        calendar = self.sudo().search([("channel_id", "=", channel_id)], limit=1)
+        if not same_token(calendar.channel_token, token):
+            return self.browse()
+        return calendar
 
     def write(self, vals):
         if vals.get("read_busy") is False:

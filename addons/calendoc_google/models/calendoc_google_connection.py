@@ -11,6 +11,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import hmac
 
+from odoo.addons.calendoc_agenda.tools.params import parse_id, parse_text, same_token
+
 from ..tools.google_client import (
     DEFAULT_API_URL,
     DEFAULT_AUTH_URL,
@@ -29,6 +31,8 @@ STATES = [
     ("failing", "Failing"),
     ("revoked", "Revoked"),
 ]
+# an OAuth state: the connection id, "-", the hex HMAC-SHA256 of it
+MAX_STATE = 80
 # Private extended properties CalenDoc sets on the events it pushes.
 PROP_DB = "calendoc_db"
 PROP_EVENT = "calendoc_event"
@@ -440,12 +444,14 @@ class CalendocGoogleConnection(models.Model):
     @api.model
     def _google_connection_from_state(self, state):
         """The connection a signed OAuth ``state`` names, or an empty recordset."""
+        state = parse_text(state, MAX_STATE)
         connection_id, _sep, signature = (state or "").partition("-")
-        if not connection_id.isdigit() or signature != self._google_state_signature(
-            int(connection_id)
+        connection_id = parse_id(connection_id)
+        if not connection_id or not same_token(
+            self._google_state_signature(connection_id), signature
         ):
             return self.browse()
-        return self.browse(int(connection_id)).exists()
+        return self.browse(connection_id).exists()
 
     def _google_consent(self, code):
         """Store the refresh token Google gives for the consent ``code``."""

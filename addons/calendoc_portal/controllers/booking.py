@@ -19,28 +19,21 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date, format_datetime
 
+from odoo.addons.calendoc_agenda.tools import params
 from odoo.addons.calendoc_agenda.tools.phone import to_e164
 
 _logger = logging.getLogger(__name__)
 
 HONEYPOT = "website_url"
 NEXT_SLOTS = 6
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+# weeks a page may be asked for (the appointment type's horizon limits it more)
+MAX_WEEKS = 520
 
 
 def _parse_start(value):
     """A slot start sent back by the page: naive UTC ISO datetime, or None."""
-    try:
-        start = datetime.fromisoformat(str(value or ""))
-    except ValueError:
-        return None
-    if start.tzinfo is not None or start.second or start.microsecond:
+    start = params.parse_datetime(value)
+    if not start or start.second or start.microsecond:
         return None
     return start
 
@@ -196,7 +189,7 @@ class CalendocOnlineBooking(http.Controller):
         if self._throttled("limit_ip", self._ip()):
             return self._too_many(practice)
         region = (practice.country_id or practice.account_id.country_id).code or "FR"
-        mobile = to_e164(kw.get("mobile"), region)
+        mobile = to_e164(params.parse_text(kw.get("mobile")), region)
         if mobile and self._throttled("limit_phone", mobile):
             return self._too_many(practice)
         identity = {
@@ -245,9 +238,11 @@ class CalendocOnlineBooking(http.Controller):
     def _event(self, event_id, token):
         # sudo: the signed link is the patient's right to this one appointment;
         # the token is checked (constant time) before anything is read.
-        event = request.env["calendar.event"].sudo().browse(event_id).exists()
+        event_id = params.parse_id(event_id)
+        event = event_id and request.env["calendar.event"].sudo().browse(event_id)
         if (
             not event
+            or not event.exists()
             or not event.calendoc_practitioner_id
             or not event._calendoc_online_check_token(token)
         ):
@@ -265,10 +260,10 @@ class CalendocOnlineBooking(http.Controller):
     def _chosen(self, practice, kw):
         """Type, practitioner and start sent by the page, if valid here."""
         types = practice._online_types()
-        apt_type = types.filtered(lambda t: t.id == _int(kw.get("type_id")))
+        apt_type = types.filtered(lambda t: t.id == params.parse_id(kw.get("type_id")))
         practitioners = apt_type.practitioner_ids or practice.practitioner_ids
         practitioner = practitioners.filtered(
-            lambda p: p.id == _int(kw.get("practitioner_id"))
+            lambda p: p.id == params.parse_id(kw.get("practitioner_id"))
         )
         return apt_type, practitioner, _parse_start(kw.get("start"))
 
@@ -330,6 +325,12 @@ class CalendocOnlineBooking(http.Controller):
         today = datetime.now(tz).date()
         day = pytz.utc.localize(start).astimezone(tz).date()
         return max(0, ((day - today).days + today.weekday()) // 7)
+
+    def _week(self, kw, apt_type):
+        """The week asked (0: this one), within what the type may be booked."""
+        return min(
+            params.parse_int(kw.get("week"), 0, MAX_WEEKS, 0), self._max_week(apt_type)
+        )
 
     def _max_week(self, apt_type):
         return (apt_type.max_horizon_days + 6) // 7 if apt_type else 0
@@ -405,7 +406,7 @@ class CalendocOnlineBooking(http.Controller):
 
     def _render_slots(self, practice, kw, error=None, status=200, after=None):
         types = practice._online_types()
-        apt_type = types.filtered(lambda t: t.id == _int(kw.get("type_id")))
+        apt_type = types.filtered(lambda t: t.id == params.parse_id(kw.get("type_id")))
         if not apt_type and len(types) == 1:
             apt_type = types
         practitioners = apt_type.practitioner_ids or practice.practitioner_ids
@@ -413,9 +414,11 @@ class CalendocOnlineBooking(http.Controller):
         # a visitor who let us choose ("any") is offered every practitioner's
         # slots again, also after losing a race
         chosen = practitioners.filtered(
-            lambda p: not kw.get("any") and p.id == _int(kw.get("practitioner_id"))
+            lambda p: (
+                not kw.get("any") and p.id == params.parse_id(kw.get("practitioner_id"))
+            )
         )
-        week = min(max(_int(kw.get("week")), 0), self._max_week(apt_type))
+        week = self._week(kw, apt_type)
         monday, date_from, date_to = self._week_bounds(practice, week)
         days, next_slots = [], []
         available = practice.account_id._calendoc_service_allowed("booking")
@@ -521,7 +524,7 @@ class CalendocOnlineBooking(http.Controller):
     def _render_move(self, event, token, kw, error=None, status=200):
         practice = event.calendoc_practice_id
         apt_type = event.calendoc_type_id
-        week = min(max(_int(kw.get("week")), 0), self._max_week(apt_type))
+        week = self._week(kw, apt_type)
         monday, date_from, date_to = self._week_bounds(practice, week)
         slots = event._calendoc_online_slots(date_from, date_to)
         values = {

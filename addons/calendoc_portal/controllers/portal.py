@@ -5,7 +5,7 @@ Everything is read through the portal user's own environment: CalenDoc's
 record rules (portal practitioner: his own agenda; portal client: his whole
 account) decide what each page holds. The few ``sudo()`` are commented."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytz
 from markupsafe import Markup
@@ -15,6 +15,7 @@ from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date, format_datetime
 
+from odoo.addons.calendoc_agenda.tools import params
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager
 
 from ..models.calendoc_requester_thread import MAX_MESSAGE_LENGTH
@@ -36,13 +37,20 @@ UPCOMING_STATES = ("booked", "confirmed")
 # attachments of a portal message: how many, how big each
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# pages a list may be asked for (a pager link beyond the last shows the last)
+MAX_PAGE = 100_000
+# what a GDPR request says of its subject and of what is asked (the form's
+# own limits)
+MAX_GDPR_PERSON = 200
+MAX_GDPR_DETAILS = 4000
 
 
 def _date(value, default):
-    try:
-        return date.fromisoformat(value) if value else default
-    except (TypeError, ValueError):
-        return default
+    return params.parse_date(value) or default
+
+
+def _page(value):
+    return params.parse_int(value, 1, MAX_PAGE, 1)
 
 
 class CalendocCustomerPortal(CustomerPortal):
@@ -122,7 +130,7 @@ class CalendocCustomerPortal(CustomerPortal):
             url="/my/calendoc/appointments",
             url_args=url_args,
             total=total,
-            page=page,
+            page=_page(page),
             step=step,
         )
         events = Event.search(
@@ -179,7 +187,7 @@ class CalendocCustomerPortal(CustomerPortal):
     def calendoc_appointment(self, event_id, **kw):
         if not request.env.user.has_group(PRACTITIONER_GROUP):
             return self._forbidden()
-        event = request.env["calendar.event"].browse(event_id)
+        event = request.env["calendar.event"].browse(params.parse_id(event_id) or [])
         try:
             event.check_access("read")
             if not event.exists() or not event.calendoc_practitioner_id:
@@ -375,19 +383,24 @@ class CalendocCustomerPortal(CustomerPortal):
         if request.httprequest.method != "POST":
             values["sent"] = bool(kw.get("sent"))
             return request.render("calendoc_portal.calendoc_portal_gdpr", values)
-        kind = self._gdpr_kinds().get(kw.get("kind"))
-        person = (kw.get("person") or "").strip()
-        details = (kw.get("details") or "").strip()
-        if not (kind and person and details):
-            values.update(
-                {
-                    "error": request.env._(
+        env = request.env
+        kind = self._gdpr_kinds().get(params.parse_text(kw.get("kind")))
+        try:
+            person = params.check_text(
+                env, kw.get("person"), env._("The person concerned"), MAX_GDPR_PERSON
+            )
+            details = params.check_text(
+                env, kw.get("details"), env._("The request"), MAX_GDPR_DETAILS
+            )
+            if not (kind and person and details):
+                raise params.InvalidInput(
+                    env._(
                         "Choose the kind of request, and say whom it is about and "
                         "what is asked."
-                    ),
-                    "form": kw,
-                }
-            )
+                    )
+                )
+        except params.InvalidInput as error:
+            values.update({"error": error.args[0], "form": kw})
             return request.render(
                 "calendoc_portal.calendoc_portal_gdpr", values, status=400
             )
@@ -438,7 +451,7 @@ class CalendocCustomerPortal(CustomerPortal):
         Thread = request.env["calendoc.requester.thread"]
         total = Thread.search_count([])
         page_pager = pager(
-            url="/my/calendoc/messages", total=total, page=page, step=PAGE_SIZE
+            url="/my/calendoc/messages", total=total, page=_page(page), step=PAGE_SIZE
         )
         threads = Thread.search([], limit=PAGE_SIZE, offset=page_pager["offset"])
         unread = threads._calendoc_unread_for(request.env.user.partner_id)
@@ -502,7 +515,9 @@ class CalendocCustomerPortal(CustomerPortal):
         """One conversation: the messages, a form to answer."""
         if not request.env.user.has_group(PRACTITIONER_GROUP):
             return self._forbidden()
-        thread = request.env["calendoc.requester.thread"].browse(thread_id)
+        thread = request.env["calendoc.requester.thread"].browse(
+            params.parse_id(thread_id) or []
+        )
         try:
             if not thread.exists():
                 raise MissingError(request.env._("No such conversation."))
@@ -538,11 +553,11 @@ class CalendocCustomerPortal(CustomerPortal):
         tampered or foreign id)."""
         Partner = request.env["res.partner"]
         try:
-            requester = Partner.browse(int(requester_id or 0))
+            requester = Partner.browse(params.parse_id(requester_id) or [])
             request.env["calendoc.requester.thread"]._calendoc_check_requesters(
                 requester.exists()
             )
-        except (AccessError, ValueError):
+        except AccessError:
             return Partner
         # sudo: the requester of an appointment the user may read (checked
         # above); portal users read no contact outside their own company
@@ -566,6 +581,13 @@ class CalendocCustomerPortal(CustomerPortal):
             )
         attachments = []
         for file in files:
+            if not params.parse_text(file.filename):
+                raise ValidationError(
+                    request.env._(
+                        "A file name holds characters that cannot be read, or is "
+                        "too long: rename the file."
+                    )
+                )
             content = file.read(MAX_ATTACHMENT_BYTES + 1)
             if len(content) > MAX_ATTACHMENT_BYTES:
                 raise ValidationError(

@@ -1,11 +1,12 @@
 import logging
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import consteq, email_normalize, format_datetime
+from odoo.tools import email_normalize, format_datetime
 
+from odoo.addons.calendoc_agenda.tools import params
 from odoo.addons.calendoc_agenda.tools.phone import to_e164
 
 _logger = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ class CalendarEvent(models.Model):
         with a message for the visitor; a slot taken meanwhile raises the
         agenda's ``ValidationError``."""
         practice = apt_type.practice_id
+        if not params.parse_datetime(start):
+            raise UserError(self.env._("Please choose a slot among those offered."))
         # "today" (for the birth date's check) is the practice's, not the public
         # user's; pack validity follows the client account's own day anyway
         self = self.with_context(tz=practice.tz or "Europe/Paris")  # noqa: PLW0642
@@ -99,8 +102,7 @@ class CalendarEvent(models.Model):
     def _calendoc_online_check_token(self, token):
         """Whether ``token`` opens this appointment (constant-time comparison)."""
         self.ensure_one()
-        stored = self.sudo().calendoc_access_token
-        return bool(stored and token) and consteq(stored, str(token))
+        return params.same_token(self.sudo().calendoc_access_token, token)
 
     def _calendoc_manage_url(self):
         self.ensure_one()
@@ -147,6 +149,8 @@ class CalendarEvent(models.Model):
         raises the agenda's ``ValidationError``."""
         self.ensure_one()
         self._calendoc_online_check_change()
+        if not params.parse_datetime(start):
+            raise UserError(self.env._("Please choose a slot among those offered."))
         engine = self.env["calendoc.slot.engine"]
         if not engine._is_slot_free(
             self.calendoc_type_id, self.calendoc_practitioner_id, start, online=True
@@ -176,23 +180,27 @@ class CalendarEvent(models.Model):
     def _calendoc_online_check_identity(self, practice, identity):
         """The visitor's identity, checked and normalised; ``UserError`` naming
         the first field to fix."""
-        last_name = (identity.get("last_name") or "").strip()
-        first_name = (identity.get("first_name") or "").strip()
+        env = self.env
+        last_name = params.check_text(
+            env, identity.get("last_name"), env._("Last name")
+        )
+        first_name = params.check_text(
+            env, identity.get("first_name"), env._("First name")
+        )
         if not last_name or not first_name:
             raise UserError(self.env._("Please give your last name and first name."))
         if len(last_name) > 100 or len(first_name) > 100:
             raise UserError(self.env._("Your name is too long."))
         birthdate = identity.get("birthdate")
         if isinstance(birthdate, str):
-            try:
-                birthdate = date.fromisoformat(birthdate.strip())
-            except ValueError:
-                birthdate = None
+            birthdate = birthdate.strip()
+        birthdate = params.parse_date(birthdate)
         today = fields.Date.context_today(self)
-        if not birthdate or birthdate > today or birthdate.year < 1900:
+        if not birthdate or birthdate > today:
             raise UserError(self.env._("Please give a valid birth date."))
         region = (practice.country_id or practice.account_id.country_id).code or "FR"
-        mobile_e164 = to_e164(identity.get("mobile"), region)
+        mobile = params.check_text(env, identity.get("mobile"), env._("Mobile"))
+        mobile_e164 = to_e164(mobile, region)
         if not mobile_e164:
             raise UserError(
                 self.env._(
@@ -200,7 +208,9 @@ class CalendarEvent(models.Model):
                     "+33 6 12 34 56 78."
                 )
             )
-        email = email_normalize(identity.get("email") or "")
+        email = email_normalize(
+            params.check_text(env, identity.get("email"), env._("Email"))
+        )
         if not email:
             raise UserError(self.env._("Please give a valid email address."))
         if not identity.get("accept_terms"):
@@ -220,7 +230,7 @@ class CalendarEvent(models.Model):
             "last_name": last_name,
             "first_name": first_name,
             "birthdate": birthdate,
-            "mobile": identity.get("mobile").strip(),
+            "mobile": mobile,
             "mobile_e164": mobile_e164,
             "email": email,
             "lang": lang,

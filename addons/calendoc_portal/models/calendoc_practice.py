@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.calendoc_agenda.tools.params import parse_text
+
 
 class CalendocPractice(models.Model):
     _inherit = "calendoc.practice"
@@ -112,7 +114,8 @@ class CalendocPractice(models.Model):
     def _online_from_key(self, key):
         """The practice whose public booking link ends with ``key`` (its link
         name or its token), if online booking is on; empty otherwise."""
-        if not key or len(key) > 64:
+        key = parse_text(key, max_length=64)
+        if not key:
             return self.browse()
         return self.search(
             [

@@ -217,7 +217,12 @@ class CalendocRequesterThread(models.Model):
 
     @api.model
     def _calendoc_check_text(self, text):
-        """``text`` stripped, or a ValidationError if it is empty or too long."""
+        """``text`` stripped, or a ValidationError if it is empty, too long or
+        not text (a NUL byte, which PostgreSQL refuses)."""
+        if not isinstance(text, str | None) or "\x00" in (text or ""):
+            raise ValidationError(
+                self.env._("This message holds characters that cannot be read.")
+            )
         text = (text or "").strip()
         if not text:
             raise ValidationError(self.env._("Write a message before sending it."))

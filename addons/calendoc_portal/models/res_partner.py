@@ -3,6 +3,10 @@ from odoo.exceptions import UserError
 from odoo.tools import email_normalize
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
+from odoo.addons.calendoc_agenda.tools.params import check_text, parse_text
+
+# a pass phrase, not a file (the minimum is the firm's: auth_password_policy)
+MAX_PASSWORD_LENGTH = 1024
 
 
 class ResPartner(models.Model):
@@ -73,11 +77,18 @@ class ResPartner(models.Model):
         user id and his password. No pack and no credit: they come with the
         first paid order. Returns the user; raises UserError (or the agenda's
         ValidationError) on bad input, creating nothing."""
-        email = email_normalize(values.get("email") or "")
-        password = values.get("password") or ""
-        name = (values.get("company_name") or "").strip()
-        contact = (values.get("name") or "").strip()
-        siret = "".join((values.get("siret") or "").split())
+        env = self.env
+        email = email_normalize(check_text(env, values.get("email"), env._("Email")))
+        password = check_text(
+            env,
+            values.get("password"),
+            env._("Password"),
+            MAX_PASSWORD_LENGTH,
+            strip=False,
+        )
+        name = check_text(env, values.get("company_name"), env._("Company name"))
+        contact = check_text(env, values.get("name"), env._("Your name"))
+        siret = "".join(check_text(env, values.get("siret"), env._("SIRET")).split())
         terms = self.env["calendoc.terms.version"]._in_force_for(self.browse())
         if not (email and name and contact and siret):
             raise UserError(
@@ -87,7 +98,12 @@ class ResPartner(models.Model):
                 )
             )
         address = {
-            key: (values.get(key) or "").strip() for key in ("street", "zip", "city")
+            key: check_text(env, values.get(key), label)
+            for key, label in (
+                ("street", env._("Street")),
+                ("zip", env._("ZIP")),
+                ("city", env._("City")),
+            )
         }
         if not all(address.values()):
             raise UserError(self.env._("The company's address is required."))
@@ -134,8 +150,9 @@ class ResPartner(models.Model):
                     siret=siret,
                 )
             )
+        country_code = parse_text(values.get("country_code"), 2) or "FR"
         country = self.env["res.country"].search(
-            [("code", "=", (values.get("country_code") or "FR").upper())], limit=1
+            [("code", "=", country_code.upper())], limit=1
         )
         account = self.create(
             {

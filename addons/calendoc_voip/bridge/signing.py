@@ -9,12 +9,18 @@ This module has no dependency: the bridge imports it as is.
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
 HEADER_TIMESTAMP = "X-Calendoc-Timestamp"
 HEADER_NONCE = "X-Calendoc-Nonce"
 HEADER_SIGNATURE = "X-Calendoc-Signature"
+# epoch seconds: ASCII digits, few enough for a float (up to the year 5138)
+TIMESTAMP = re.compile(r"[0-9]{1,11}")
+# what signed_headers makes (hex), and what another signer may: no NUL, no
+# space, nothing a database or a log line would choke on
+NONCE = re.compile(r"[0-9A-Za-z_-]{8,64}")
 
 
 def signature(secret, timestamp, nonce, body):
@@ -43,11 +49,14 @@ def verify(secret, headers, body, max_skew, now=None, compare=hmac.compare_diges
     given = headers.get(HEADER_SIGNATURE) or ""
     if not (timestamp and nonce and given):
         return False, "unsigned request", nonce
-    if not timestamp.isdigit() or not 8 <= len(nonce) <= 64:
+    # str.isdigit() would take "²" (int() does not) and any number of digits
+    if not TIMESTAMP.fullmatch(timestamp) or not NONCE.fullmatch(nonce):
         return False, "malformed signature headers", nonce
     now = now if now is not None else time.time()
     if abs(now - int(timestamp)) > max_skew:
         return False, "timestamp outside the accepted window", nonce
-    if not compare(signature(secret, timestamp, nonce, body), given):
+    # compared as bytes: a non-ASCII signature is a wrong one, not an error
+    expected = signature(secret, timestamp, nonce, body).encode()
+    if not compare(expected, given.encode("utf-8", "surrogatepass")):
         return False, "bad signature", nonce
     return True, "", nonce

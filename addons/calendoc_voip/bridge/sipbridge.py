@@ -373,8 +373,9 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
         if (
             params.get("username") != extension
             or params.get("realm") != self.options.realm
-            or not stamp.isdigit()
-            or not hmac.compare_digest(mac, self._nonce_mac(stamp))
+            or not (stamp.isascii() and stamp.isdigit())
+            # bytes: a phone's non-ASCII nonce or response is a wrong one
+            or not hmac.compare_digest(_utf8(mac), _utf8(self._nonce_mac(stamp)))
             or time.time() - int(stamp) > DIGEST_NONCE_AGE
             or params.get("algorithm", "MD5").upper() != "MD5"
         ):
@@ -391,7 +392,7 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
             )
         else:
             expected = md5(f"{ha1}:{nonce}:{ha2}")
-        return hmac.compare_digest(expected, params.get("response", ""))
+        return hmac.compare_digest(_utf8(expected), _utf8(params.get("response", "")))
 
     def _credentials(self, extension):
         """(status, answer) of Odoo for the digest HA1 of ``extension``;
@@ -747,6 +748,11 @@ class Bridge(OdooLink, asyncio.DatagramProtocol):
             _logger.warning("call %s was in progress at restart: hung up", call.key)
             self.queue_event(call, "ended", time.time(), reason="bridge_restart")
         return len(saved_calls)
+
+
+def _utf8(text):
+    """``text`` as bytes, for a constant-time comparison of any text."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def digest_params(header):

@@ -4,6 +4,16 @@ requests and responses. No dependency beyond the standard library."""
 import re
 import secrets
 
+# the longest number a SIP header carries (a CSeq is at most 2**31)
+MAX_DIGITS = 10
+
+
+def is_number(text):
+    """Whether ``text`` is a number SIP may carry: ASCII digits, a few of
+    them (``str.isdigit`` also takes "²", which ``int`` refuses)."""
+    return text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS
+
+
 COMPACT = {
     "v": "via",
     "f": "from",
@@ -65,7 +75,7 @@ class Message:
         if len(first) != 3:
             raise SipError(f"bad start line {lines[0]!r}")
         if first[0] == "SIP/2.0":
-            if not first[1].isdigit():
+            if not is_number(first[1]):
                 raise SipError(f"bad status {first[1]!r}")
             message = cls(status=int(first[1]), reason=first[2])
         elif first[2] == "SIP/2.0" and re.fullmatch(r"[A-Z]+", first[0]):
@@ -85,7 +95,7 @@ class Message:
             message.headers.append((name.strip(), value.strip()))
         length = message.get("content-length")
         if length is not None:
-            if not length.isdigit():
+            if not is_number(length):
                 raise SipError("bad Content-Length")
             body = body[: int(length)]
         message.body = body
@@ -119,7 +129,7 @@ class Message:
     @property
     def cseq(self):
         number, _sep, method = (self.get("cseq") or "").partition(" ")
-        return int(number) if number.isdigit() else 0, method.strip()
+        return int(number) if is_number(number) else 0, method.strip()
 
     def to_bytes(self):
         if self.status is not None:

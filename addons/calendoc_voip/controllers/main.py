@@ -5,9 +5,11 @@ from odoo import http
 from odoo.http import request
 from odoo.tools import consteq
 
+from odoo.addons.calendoc_agenda.tools.params import parse_text
+
 from ..bridge.signing import verify
 from ..models.calendoc_call import VoipEventError
-from ..models.calendoc_pbx import STATUSES
+from ..models.calendoc_pbx import MAX_DETAIL, STATUSES
 from ..models.calendoc_voip_nonce import MAX_SKEW_SECONDS
 from ..models.res_config_settings import PARAM_SECRET
 
@@ -93,9 +95,9 @@ class CalendocVoipController(http.Controller):
         refused, payload = self._signed_payload("credentials request")
         if refused:
             return refused
-        extension = isinstance(payload, dict) and payload.get("extension")
-        realm = isinstance(payload, dict) and payload.get("realm")
-        if not isinstance(extension, str) or not isinstance(realm, str):
+        extension = isinstance(payload, dict) and parse_text(payload.get("extension"))
+        realm = isinstance(payload, dict) and parse_text(payload.get("realm"))
+        if not extension or realm is None:
             return self._answer(400, "extension and realm are required")
         found, ha1 = request.env["calendoc.sip.endpoint"]._digest_ha1(extension, realm)
         if not found:
@@ -118,13 +120,15 @@ class CalendocVoipController(http.Controller):
         refused, payload = self._signed_payload("PBX configuration request")
         if refused:
             return refused
-        reference = isinstance(payload, dict) and payload.get("pbx")
-        if not isinstance(reference, (str, int)) or isinstance(reference, bool):
+        reference = payload.get("pbx") if isinstance(payload, dict) else None
+        if isinstance(reference, bool) or not (
+            isinstance(reference, int) or parse_text(reference)
+        ):
             return self._answer(400, "pbx (id or name) is required")
         config = request.env["calendoc.pbx"]._bridge_config(reference)
         if config is None:
-            _logger.warning("PBX configuration refused: no PBX %r", reference)
-            return self._answer(404, f"no PBX connection {reference!r}")
+            _logger.warning("PBX configuration refused: no PBX %.80r", reference)
+            return self._answer(404, f"no PBX connection {reference!r:.80}")
         _logger.info("PBX configuration of %s sent to the bridge", config["name"])
         return request.make_json_response(config)
 
@@ -143,17 +147,20 @@ class CalendocVoipController(http.Controller):
         refused, payload = self._signed_payload("PBX status")
         if refused:
             return refused
+        payload = payload if isinstance(payload, dict) else {}
+        pbx_id = payload.get("pbx")
+        status = parse_text(payload.get("status"))
+        detail = parse_text(payload.get("detail", ""), max_length=MAX_DETAIL)
         if (
-            not isinstance(payload, dict)
-            or not isinstance(payload.get("pbx"), int)
-            or payload.get("status") not in STATUSES
-            or not isinstance(payload.get("detail", ""), str)
+            not isinstance(pbx_id, int)
+            or isinstance(pbx_id, bool)
+            or status not in STATUSES
+            or detail is None
         ):
             return self._answer(400, "pbx (id) and status are required")
-        if not request.env["calendoc.pbx"]._bridge_status(
-            payload["pbx"], payload["status"], payload.get("detail")
-        ):
-            return self._answer(404, f"no PBX connection {payload['pbx']!r}")
+        # an id no record can have (-1, 2**40) names no PBX: 404 as any other
+        if not request.env["calendoc.pbx"]._bridge_status(pbx_id, status, detail):
+            return self._answer(404, f"no PBX connection {pbx_id!r:.20}")
         return request.make_json_response({"ok": True})
 
     def _signed_payload(self, what):

@@ -12,6 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.calendoc_agenda.tools import params
 from odoo.addons.calendoc_agenda.tools.phone import to_e164
 
 from ..bridge.signing import signed_headers
@@ -402,23 +403,29 @@ class CalendocCall(models.Model):
     def _parse_event(self, payload):
         if not isinstance(payload, dict):
             raise VoipEventError(400, "the event must be a JSON object")
+        if params.json_has_nul(payload):
+            # the event is stored as sent (jsonb), which refuses NUL bytes
+            raise VoipEventError(400, "the event holds a NUL byte")
         event = payload.get("event")
-        if event not in EVENTS:
-            raise VoipEventError(400, f"unknown event type {event!r}")
-        call_key = payload.get("call_id")
-        if not isinstance(call_key, str) or not 0 < len(call_key) <= 255:
+        if not isinstance(event, str) or event not in EVENTS:
+            raise VoipEventError(400, f"unknown event type {event!r:.40}")
+        call_key = params.parse_text(payload.get("call_id"), max_length=255)
+        if not call_key:
             raise VoipEventError(400, "call_id is missing")
         direction = payload.get("direction", "in")
-        if direction not in ("in", "out"):
-            raise VoipEventError(400, f"unknown direction {direction!r}")
-        try:
-            when = _utc(float(payload["time"]))
-        except (KeyError, TypeError, ValueError, OverflowError, OSError) as error:
-            raise VoipEventError(400, "time (epoch seconds) is missing") from error
-        for key in ("from", "to"):
-            if not isinstance(payload.get(key, ""), str):
-                raise VoipEventError(400, f"{key} must be a string")
-        return event, call_key, when, direction
+        if not isinstance(direction, str) or direction not in ("in", "out"):
+            raise VoipEventError(400, f"unknown direction {direction!r:.40}")
+        epoch = params.parse_epoch(payload.get("time"))
+        if epoch is None:
+            raise VoipEventError(400, "time (epoch seconds) is missing")
+        for key in ("from", "to", "extension", "reason"):
+            value = payload.get(key)
+            if value is not None and params.parse_text(value) is None:
+                raise VoipEventError(400, f"{key} must be a short string")
+        rang = payload.get("rang")
+        if rang is not None and params.parse_epoch(rang) is None:
+            raise VoipEventError(400, "rang (epoch seconds) is not a time")
+        return event, call_key, _utc(epoch), direction
 
     @api.model
     def _create_incoming(self, call_key, payload, when):
@@ -599,8 +606,8 @@ class CalendocCall(models.Model):
         values = {"end_date": when, "state": "done"}
         if not self.ring_date:
             # Odoo was unreachable when the call rang: the bridge says when
-            rang = payload.get("rang")
-            values["ring_date"] = _utc(rang) if isinstance(rang, (int, float)) else when
+            rang = params.parse_epoch(payload.get("rang"))
+            values["ring_date"] = _utc(rang) if rang is not None else when
         if self.outcome == "refused":
             values.pop("end_date")
         elif self.answer_date:

@@ -3,8 +3,12 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.calendoc_agenda.tools.params import parse_id, parse_text
+
 KINDS = ("sip", "asterisk_ari")
 STATUSES = ("connected", "disconnected")
+# the longest status detail the bridge may send
+MAX_DETAIL = 4000
 
 
 class CalendocPbx(models.Model):
@@ -134,12 +138,12 @@ class CalendocPbx(models.Model):
         # is readable by managers only and leaves Odoo only in this answer
         pbxs = self.sudo()
         pbx = pbxs.browse()
-        if isinstance(reference, int) or (
-            isinstance(reference, str) and reference.isdigit()
-        ):
-            pbx = pbxs.search([("id", "=", int(reference))], limit=1)
-        if not pbx and isinstance(reference, str) and reference:
-            pbx = pbxs.search([("name", "=", reference)], limit=1)
+        pbx_id = parse_id(reference)
+        if pbx_id:
+            pbx = pbxs.search([("id", "=", pbx_id)], limit=1)
+        name = parse_text(reference)
+        if not pbx and name:
+            pbx = pbxs.search([("name", "=", name)], limit=1)
         if not pbx:
             return None
         config = {"id": pbx.id, "name": pbx.name, "kind": pbx.kind}
@@ -159,14 +163,16 @@ class CalendocPbx(models.Model):
     def _bridge_status(self, pbx_id, status, detail):
         """Record what the bridge reports on the PBX ``pbx_id``; False when
         there is no such PBX."""
+        pbx_id = parse_id(pbx_id)
         # sudo: written by the signed bridge, not a user
-        pbx = self.sudo().search([("id", "=", pbx_id)], limit=1)
+        pbx = pbx_id and self.sudo().search([("id", "=", pbx_id)], limit=1)
         if not pbx:
             return False
         pbx.write(
             {
                 "status": status,
-                "status_detail": (detail or "")[:200],
+                # what the bridge says, as far as it is text: 200 characters
+                "status_detail": (parse_text(detail, MAX_DETAIL) or "")[:200],
                 "last_contact": fields.Datetime.now(),
             }
         )

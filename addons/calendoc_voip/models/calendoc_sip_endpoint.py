@@ -4,6 +4,8 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.calendoc_agenda.tools.params import parse_text
+
 
 class CalendocSipEndpoint(models.Model):
     """The phone (softphone or desk phone) a secretary answers on."""
@@ -77,6 +79,9 @@ class CalendocSipEndpoint(models.Model):
         (RFC 2617/8760, MD5: what SIP phones speak): the hash of
         ``extension:realm:password``, never the password; HA1 None when the
         phone has no password."""
+        extension, realm = parse_text(extension), parse_text(realm)
+        if not extension or realm is None:
+            return False, None
         # sudo: the bridge asks, authenticated by its signature; the password
         # is readable by managers only and leaves Odoo only hashed with the realm
         endpoint = self.sudo().search([("extension", "=", extension)], limit=1)

@@ -11,4 +11,5 @@ from . import (
     test_ari_bridge,
     test_pbx_access,
     test_bus_wake_up,
+    test_signing,
 )

@@ -2,6 +2,7 @@
 its own process, Odoo's HTTP server answering the bridge's signed events."""
 
 import json
+import re
 import secrets
 import socket
 import time
@@ -53,8 +54,15 @@ class TestSipBridge(VoipCase, HttpCase):
                 f"\nbridge log:\n{self.bridge.log()}",
             )
 
-    def register(self, port, extension, host="127.0.0.1"):
+    def register(self, port, extension, host="127.0.0.1", authorization=None):
         """A phone at ``host:port`` registers ``extension``; the bridge's status."""
+        status_line, _answer = self.register_answer(
+            port, extension, host, authorization
+        )
+        return int(status_line[1])
+
+    def register_answer(self, port, extension, host="127.0.0.1", authorization=None):
+        """The bridge's answer to a REGISTER: (status line parts, raw answer)."""
         tag = secrets.token_hex(4)
         message = (
             f"REGISTER sip:127.0.0.1:{self.bridge.sip_port} SIP/2.0\r\n"
@@ -65,7 +73,8 @@ class TestSipBridge(VoipCase, HttpCase):
             f"Call-ID: reg-{tag}\r\n"
             "CSeq: 1 REGISTER\r\n"
             f"Contact: <sip:{extension}@{host}:{port}>\r\n"
-            "Expires: 600\r\n"
+            + (f"Authorization: {authorization}\r\n" if authorization else "")
+            + "Expires: 600\r\n"
             "Content-Length: 0\r\n\r\n"
         )
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -73,7 +82,7 @@ class TestSipBridge(VoipCase, HttpCase):
             sock.settimeout(5)
             sock.sendto(message.encode(), ("127.0.0.1", self.bridge.sip_port))
             data, _addr = sock.recvfrom(65535)
-        return int(data.split(b" ", 2)[1])
+        return data.split(b" ", 2)[:2], data
 
     def test_a_registered_phone_is_rung_where_it_registered(self):
         self.endpoint.contact_uri = False
@@ -157,6 +166,41 @@ class TestSipBridge(VoipCase, HttpCase):
         phone.wait_listening()
         trunk = self.trunk(called=LINE)
         self.assert_sipp_ok(trunk, phone)
+
+    def test_non_ascii_digest_answers_and_numbers_are_refused_not_crashing(self):
+        """A phone (or anyone on the phones' network) answering the digest
+        challenge with non-ASCII text, or sending a status "²00": refused or
+        dropped, and the bridge goes on (constant-time comparisons of bytes,
+        SIP numbers of ASCII digits)."""
+        self.endpoint.sip_password = "s3cret-201"
+        self.endpoint.contact_uri = False
+        self.env.cr.flush()
+        _status, challenge = self.register_answer(free_port(), "201")
+        nonce = re.search(rb'nonce="([^"]+)"', challenge).group(1).decode()
+        stamp, _dot, mac = nonce.partition(".")
+        for forged_nonce, response in (
+            (nonce, "Ѕесrеt"),
+            (f"{stamp}.Ѕесrеt", "0" * 32),
+            (f"²{stamp}.{mac}", "0" * 32),
+        ):
+            with self.subTest(nonce=forged_nonce, response=response):
+                authorization = (
+                    f'Digest username="201", realm="calendoc", nonce="{forged_nonce}", '
+                    f'uri="sip:127.0.0.1", response="{response}", algorithm=MD5'
+                )
+                self.assertEqual(
+                    self.register(free_port(), "201", authorization=authorization), 403
+                )
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(
+                "SIP/2.0 ²00 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5999\r\n"
+                "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+                "CSeq: 1 INVITE\r\n\r\n".encode(),
+                ("127.0.0.1", self.bridge.sip_port),
+            )
+        self.assertEqual(self.register(free_port(), "201"), 401)
+        self.assertIn("dropped a malformed SIP datagram", self.bridge.log())
+        self.assertNotIn("Traceback", self.bridge.log())
 
     def test_an_unknown_extension_cannot_register(self):
         self.assertEqual(self.register(free_port(), "999"), 403)
