@@ -39,6 +39,11 @@ ROLE_SCOPES = {
     "delegate_expired": {"party"},
     "delegate_revoked": {"party"},
     "delegate_future": {"party"},
+    # users of A with the right to write delegations, holding one of B's: its
+    # grantee must not widen it (a portal administrator of A lent B's agenda,
+    # a practitioner of A lent the agenda of B's practitioner by himself)
+    "portal_delegate": {"config", "agenda_read", "party"},
+    "practitioner_delegate": {"agenda_read", "party"},
 }
 # The users of A who may change something of B, and what.
 ROLE_WRITES = {
@@ -49,8 +54,11 @@ ROLE_WRITES = {
 
 def scope_of(record, write=False):
     """The scope a user must hold on the record's account to read it (or to
-    change it, with ``write``)."""
+    change it, with ``write``); a practitioner and his resource are read with
+    the account's configuration or with his agenda."""
     model = record._name
+    if model in ("calendoc.practitioner", "resource.resource") and not write:
+        return ("config", "agenda_read")
     if model == "res.partner":
         if record.is_calendoc_requester:
             return "requesters"
@@ -88,7 +96,7 @@ def scope_of(record, write=False):
 def opened_by(record, scopes, write=False):
     """Whether ``scopes`` open ``record`` (of account B)."""
     scope = scope_of(record, write)
-    if scope in scopes:
+    if set(scope if isinstance(scope, tuple) else (scope,)) & set(scopes):
         return True
     # the firm's staff read client accounts and their contacts and users
     return (
@@ -424,6 +432,33 @@ def build_attackers(env, a, b):
             delegation.action_revoke()
         b.setdefault("calendoc.delegation", Delegation)
         b["calendoc.delegation"] |= delegation
+    portal_delegate = _portal_user(
+        env, "iso_portal_delegate", a["account"], "group_calendoc_portal_client"
+    )
+    practitioner_delegate = staff(
+        "iso_practitioner_delegate", "group_calendoc_practitioner"
+    )
+    env["calendoc.practitioner"].create(
+        {"name": "Dr interne A bis", "account_id": a["account"].id}
+    ).user_id = practitioner_delegate
+    users["portal_delegate"] = portal_delegate
+    users["practitioner_delegate"] = practitioner_delegate
+    b["calendoc.delegation"] |= Delegation.create(
+        [
+            {
+                "grantor_account_id": b["account"].id,
+                "grantee_user_id": portal_delegate.id,
+                "scope_agenda_read": True,
+                "reason": f"{MARK} portail",
+            },
+            {
+                "grantor_user_id": b["portal_doctor"].id,
+                "grantee_user_id": practitioner_delegate.id,
+                "scope_agenda_read": True,
+                "reason": f"{MARK} mon agenda",
+            },
+        ]
+    )
     b["calendoc.delegation.log"] = b["calendoc.delegation"].log_ids
     return users
 

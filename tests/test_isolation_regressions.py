@@ -163,12 +163,28 @@ class TestIsolationRegressions(CalendocCase):
                 "reason": "Mon agenda",
             }
         )
-        # the grantee widens neither
-        for delegation in granted | lent:
+        # lent to another account's administrator, who may write delegations
+        to_b = Delegation.with_user(self.a_admin).create(
+            {
+                "grantor_account_id": self.account.id,
+                "grantee_user_id": self.b_user.id,
+                "scope_agenda_read": True,
+                "reason": "Entraide entre cabinets",
+            }
+        )
+        # the grantee widens none
+        for delegation, grantee in (
+            (granted, self.secretary),
+            (lent, self.secretary),
+            (to_b, self.b_user),
+        ):
             with self.assertRaises(AccessError):
-                delegation.with_user(self.secretary).write(
+                delegation.with_user(grantee).write(
                     {"scope_agenda_write": True, "scope_requesters": True}
                 )
+            with self.assertRaises(AccessError):
+                delegation.with_user(grantee).write({"date_end": False})
+        self.assertFalse(to_b.scope_requesters)
         # nor does the grantor move his grant onto another account
         with self.assertRaises(AccessError):
             granted.with_user(self.a_admin).write(

@@ -36,6 +36,8 @@ ROLES = (
     "staff",
     "auditor",
     "delegate_agenda",
+    "portal_delegate",
+    "practitioner_delegate",
     "public",
 )
 # Records of B whose reach stands for each scope (the accounts reached for
