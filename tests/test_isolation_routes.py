@@ -140,3 +140,40 @@ class TestIsolationRoutes(HttpCase):
         if model == "requester":
             return self.b["requester"].id
         return self.b[model][:1].id
+
+    def test_the_portal_account_form_grants_nothing(self):
+        """A portal user posting his contact details with the fields that would
+        move him into account B or make him a client account: none is
+        written."""
+        admin = self.users["portal_client"]
+        partner = admin.partner_id
+        self.authenticate(admin.login, password_of(admin.login))
+        page = self.url_open("/my/account", timeout=30)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        response = self.url_open(
+            "/my/account",
+            data={
+                "csrf_token": token,
+                "name": "Nouveau nom",
+                "email": "nouveau@isoa.example.fr",
+                "phone": "0241000099",
+                "street": "1 rue du Port",
+                "city": "Angers",
+                "zipcode": "49000",
+                "country_id": str(self.env.ref("base.fr").id),
+                "parent_id": str(self.b["account"].id),
+                "commercial_partner_id": str(self.b["account"].id),
+                "is_calendoc_client": "1",
+                "calendoc_permanence_code": "ISOB",
+                "calendoc_secretary_ids": str(self.users["secretary"].id),
+            },
+            timeout=30,
+        )
+        self.assertLess(response.status_code, 500)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.parent_id, self.a["account"])
+        self.assertEqual(partner.commercial_partner_id, self.a["account"])
+        self.assertFalse(partner.is_calendoc_client)
+        self.assertFalse(partner.calendoc_permanence_code)
+        self.assertEqual(self.b["account"].calendoc_permanence_code, "ISOB")
+
