@@ -176,4 +176,3 @@ class TestIsolationRoutes(HttpCase):
         self.assertFalse(partner.is_calendoc_client)
         self.assertFalse(partner.calendoc_permanence_code)
         self.assertEqual(self.b["account"].calendoc_permanence_code, "ISOB")
-

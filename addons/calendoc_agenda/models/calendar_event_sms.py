@@ -22,6 +22,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
+from ..tools.tz import timezone
+
 _logger = logging.getLogger(__name__)
 
 # Only appointments still to come get reminders.
@@ -416,6 +418,6 @@ class CalendarEvent(models.Model):
         tz = (
             self.calendoc_practice_id._calendoc_tz()
             if self.calendoc_practice_id
-            else pytz.timezone("Europe/Paris")
+            else timezone()
         )
         return pytz.utc.localize(value).astimezone(tz)

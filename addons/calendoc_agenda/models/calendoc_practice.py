@@ -5,6 +5,8 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from ..tools.tz import DEFAULT_TZ, timezone
+
 
 class CalendocPractice(models.Model):
     _name = "calendoc.practice"
@@ -41,7 +43,7 @@ class CalendocPractice(models.Model):
         _tz_get,
         string="Time zone",
         required=True,
-        default="Europe/Paris",
+        default=DEFAULT_TZ,
         help="Slots are computed and shown in this time zone.",
     )
     line_ids = fields.One2many(
@@ -118,11 +120,12 @@ class CalendocPractice(models.Model):
                 raise ValidationError(
                     self.env._(
                         "%(tz)s is not a known time zone (expected a name such as "
-                        "Europe/Paris).",
+                        "%(default)s).",
                         tz=vals["tz"],
+                        default=DEFAULT_TZ,
                     )
                 )
 
     def _calendoc_tz(self):
         self.ensure_one()
-        return pytz.timezone(self.tz or "Europe/Paris")
+        return timezone(self.tz)

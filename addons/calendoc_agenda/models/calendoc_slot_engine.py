@@ -18,6 +18,8 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.tz import DEFAULT_TZ, timezone
+
 # Busy intervals are read with this margin around the window, so that buffers
 # and events straddling the window's edges are seen.
 MARGIN = timedelta(days=1)
@@ -223,7 +225,7 @@ class CalendocSlotEngine(models.AbstractModel):
     @api.model
     def _free_intervals(self, practice, practitioners, lower, upper, online):
         """Working intervals minus time off, per practitioner id (UTC, merged)."""
-        tz = pytz.timezone(practice.tz or "Europe/Paris")
+        tz = timezone(practice.tz)
         first_day = pytz.utc.localize(lower - MARGIN).astimezone(tz).date()
         last_day = pytz.utc.localize(upper + MARGIN).astimezone(tz).date()
         days = [
@@ -361,12 +363,12 @@ class CalendocSlotEngine(models.AbstractModel):
                     SELECT p.id,
                            CASE WHEN e.allday
                                 THEN COALESCE(e.start_date, e.start::date)::timestamp
-                                     AT TIME ZONE COALESCE(r.tz, 'Europe/Paris')
+                                     AT TIME ZONE COALESCE(r.tz, %(default_tz)s)
                                      AT TIME ZONE 'UTC'
                                 ELSE e.start END - %(duration)s - %(after)s,
                            CASE WHEN e.allday
                                 THEN (COALESCE(e.stop_date, e.stop::date) + 1)::timestamp
-                                     AT TIME ZONE COALESCE(r.tz, 'Europe/Paris')
+                                     AT TIME ZONE COALESCE(r.tz, %(default_tz)s)
                                      AT TIME ZONE 'UTC'
                                 ELSE e.stop END + %(before)s
                       FROM calendoc_practitioner p
@@ -392,6 +394,7 @@ class CalendocSlotEngine(models.AbstractModel):
                 duration=duration,
                 before=before,
                 after=after,
+                default_tz=DEFAULT_TZ,
             )
         )
         forbidden = defaultdict(list)

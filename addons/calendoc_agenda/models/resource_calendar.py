@@ -5,6 +5,8 @@ from dateutil.easter import easter
 
 from odoo import api, models
 
+from ..tools.tz import timezone, tz_name
+
 
 class ResourceCalendar(models.Model):
     _inherit = "resource.calendar"
@@ -29,9 +31,9 @@ class ResourceCalendar(models.Model):
 
     def _calendoc_add_french_holidays(self, years):
         """Add the French public holidays of ``years`` to this calendar as global
-        time off (whole days in Europe/Paris), skipping the days it already has."""
+        time off (whole days in the default time zone, Paris), skipping the days it already has."""
         self.ensure_one()
-        paris = pytz.timezone("Europe/Paris")
+        paris = timezone()
         existing = set(self.global_leave_ids.mapped("date_from"))
         values = []
         for year in years:
@@ -58,5 +60,6 @@ class ResourceCalendar(models.Model):
     @api.model
     def _calendoc_install_french_holidays(self):
         calendar = self.env.ref("calendoc_agenda.resource_calendar_holidays_fr")
+        calendar.tz = tz_name()  # the holidays of metropolitan France
         this_year = date.today().year
         calendar._calendoc_add_french_holidays(range(this_year - 1, this_year + 4))

@@ -3,6 +3,8 @@ import pytz
 from odoo import api, fields, models
 from odoo.osv import expression
 
+from odoo.addons.calendoc_agenda.tools.tz import tz_name
+
 from .calendoc_google_connection import PROP_DB, PROP_EVENT, parse_google_time
 
 # Changes of an appointment that its Google copy shows.
@@ -198,7 +200,7 @@ class CalendarEvent(models.Model):
         else:
             summary = env._("Appointment — %(practice)s", practice=practice.name)
         uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
-        tz = practice.tz or "Europe/Paris"
+        tz = tz_name(practice.tz)
         return {
             "summary": summary,
             "description": env._("Booked by the secretariat in CalenDoc."),

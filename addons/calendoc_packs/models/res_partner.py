@@ -5,6 +5,8 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.calendoc_agenda.tools.tz import timezone
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -181,11 +183,11 @@ class ResPartner(models.Model):
         )
 
     def _calendoc_today(self):
-        """The date in the client account's time zone (Europe/Paris when it
+        """The date in the client account's time zone (the default one when it
         has none): the day a pack's validity is counted on, the same whoever
         looks at it (a secretary abroad, a patient online, a cron in UTC)."""
         self.ensure_one()
-        tz = pytz.timezone(self.sudo().tz or "Europe/Paris")
+        tz = timezone(self.sudo().tz)
         return pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date()
 
     def _calendoc_valid_packs(self):

@@ -21,6 +21,7 @@ from odoo.tools import format_date, format_datetime
 
 from odoo.addons.calendoc_agenda.tools import params
 from odoo.addons.calendoc_agenda.tools.phone import to_e164
+from odoo.addons.calendoc_agenda.tools.tz import timezone, tz_name
 
 _logger = logging.getLogger(__name__)
 
@@ -307,7 +308,7 @@ class CalendocOnlineBooking(http.Controller):
         )
 
     def _tz(self, practice):
-        return pytz.timezone(practice.tz or "Europe/Paris")
+        return timezone(practice.tz)
 
     def _week_bounds(self, practice, week):
         """Naive UTC bounds of the practice's local week ``week`` (0: this one)."""
@@ -466,7 +467,7 @@ class CalendocOnlineBooking(http.Controller):
 
     def _slot_label(self, practice, start):
         return format_datetime(
-            request.env, start, tz=practice.tz or "Europe/Paris", dt_format="full"
+            request.env, start, tz=tz_name(practice.tz), dt_format="full"
         )
 
     def _render_form(

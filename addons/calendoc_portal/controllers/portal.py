@@ -16,6 +16,7 @@ from odoo.http import request
 from odoo.tools import format_date, format_datetime
 
 from odoo.addons.calendoc_agenda.tools import params
+from odoo.addons.calendoc_agenda.tools.tz import timezone, tz_name
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager
 
 from ..models.calendoc_requester_thread import MAX_MESSAGE_LENGTH
@@ -100,7 +101,7 @@ class CalendocCustomerPortal(CustomerPortal):
         practitioner = practitioners.filtered(
             lambda p: str(p.id) == str(kw.get("practitioner_id") or "")
         )
-        tz = pytz.timezone(request.env.user.tz or "Europe/Paris")
+        tz = timezone(request.env.user.tz)
         today = datetime.now(tz).date()
         first = _date(day, today)
         if scope not in ("list", "day", "week", "grid"):
@@ -203,7 +204,7 @@ class CalendocCustomerPortal(CustomerPortal):
                 "when": format_datetime(
                     request.env,
                     event.start,
-                    tz=event.calendoc_practice_id.tz or "Europe/Paris",
+                    tz=tz_name(event.calendoc_practice_id.tz),
                     dt_format="full",
                 ),
             }
@@ -466,7 +467,7 @@ class CalendocCustomerPortal(CustomerPortal):
                     count=len(unread),
                 ),
                 "pager": page_pager,
-                "tz": request.env.user.tz or "Europe/Paris",
+                "tz": tz_name(request.env.user.tz),
             }
         )
         return request.render("calendoc_portal.calendoc_portal_threads", values)
@@ -621,7 +622,7 @@ class CalendocCustomerPortal(CustomerPortal):
                     count=MAX_ATTACHMENTS,
                     size=MAX_ATTACHMENT_BYTES // (1024 * 1024),
                 ),
-                "tz": request.env.user.tz or "Europe/Paris",
+                "tz": tz_name(request.env.user.tz),
             }
         )
         return request.render(
@@ -654,7 +655,7 @@ class CalendocCustomerPortal(CustomerPortal):
                     "date": format_datetime(
                         request.env,
                         message.date,
-                        tz=request.env.user.tz or "Europe/Paris",
+                        tz=tz_name(request.env.user.tz),
                         dt_format="short",
                     ),
                     "attachments": attachments,

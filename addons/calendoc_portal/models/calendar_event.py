@@ -8,6 +8,7 @@ from odoo.tools import email_normalize, format_datetime
 
 from odoo.addons.calendoc_agenda.tools import params
 from odoo.addons.calendoc_agenda.tools.phone import to_e164
+from odoo.addons.calendoc_agenda.tools.tz import tz_name
 
 _logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class CalendarEvent(models.Model):
             raise UserError(self.env._("Please choose a slot among those offered."))
         # "today" (for the birth date's check) is the practice's, not the public
         # user's; pack validity follows the client account's own day anyway
-        self = self.with_context(tz=practice.tz or "Europe/Paris")  # noqa: PLW0642
+        self = self.with_context(tz=tz_name(practice.tz))  # noqa: PLW0642
         if not (practice.online_booking and apt_type.online_bookable):
             raise UserError(self.env._("This appointment cannot be booked online."))
         if practitioner not in (apt_type.practitioner_ids or practice.practitioner_ids):
@@ -297,7 +298,7 @@ class CalendarEvent(models.Model):
         beyond what he chose himself."""
         self.ensure_one()
         event = self.with_context(lang=lang or self.env.context.get("lang"))
-        tz = self.calendoc_practice_id.tz or "Europe/Paris"
+        tz = tz_name(self.calendoc_practice_id.tz)
         subjects = {
             "booked": event.env._("Your appointment is booked"),
             "moved": event.env._("Your appointment is moved"),

@@ -3,6 +3,8 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.calendoc_agenda.tools.tz import timezone
+
 DAYS = [
     ("all", "Every day"),
     ("weekdays", "Monday to Friday"),
@@ -79,7 +81,7 @@ class CalendocDuty(models.Model):
         # only the time zone, not every column of the company and its partner
         company.fetch(["partner_id"])
         company.partner_id.fetch(["tz"])
-        tz = pytz.timezone(company.partner_id.tz or "Europe/Paris")
+        tz = timezone(company.partner_id.tz)
         local = pytz.utc.localize(when or fields.Datetime.now()).astimezone(tz)
         weekday = local.weekday()
         hour = local.hour + local.minute / 60
