@@ -463,6 +463,15 @@ def build_attackers(env, a, b):
     return users
 
 
+def build_isolation(env):
+    """Accounts A and B and the users of A: (a, b, users)."""
+    a = build_account(
+        env, "Compte A", "ISOA", "ALPHA", "02 41 00 00 01", "06 11 11 11 11"
+    )
+    b = build_account(env, "Compte B", "ISOB", MARK, "02 41 00 00 02", "06 22 22 22 22")
+    return a, b, build_attackers(env, a, b)
+
+
 def holders_of(delegation, users):
     """The roles of ``users`` a delegation of B names (its 'party' scope)."""
     return {

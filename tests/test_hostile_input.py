@@ -13,7 +13,7 @@ from datetime import timedelta
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.calendoc_portal.tests.common import CSRF, PortalCase
+from odoo.addons.calendoc_portal.tests.common import CSRF, PortalCase, signup_form
 from odoo.addons.calendoc_voip.bridge.signing import (
     HEADER_NONCE,
     HEADER_SIGNATURE,
@@ -134,21 +134,9 @@ class TestHostileInput(PortalCase):
 
     def signup(self, **values):
         page = self.url_open("/calendoc/signup")
-        data = {
-            "company_name": "Cabinet Nouveau",
-            "siret": "442 119 616 00013",
-            "street": "1 rue des Lices",
-            "zip": "49100",
-            "city": "Angers",
-            "name": "Claire Nouvel",
-            "email": "claire@cabinet-nouveau.fr",
-            "password": "un mot de passe sûr",
-            "password_confirm": "un mot de passe sûr",
-            "terms_version_id": self.terms.id,
-            "accept_terms": "1",
-            "csrf_token": CSRF.search(page.text).group(1),
-            **values,
-        }
+        data = signup_form(
+            self.terms, csrf_token=CSRF.search(page.text).group(1), **values
+        )
         return self.url_open("/calendoc/signup", data=data, allow_redirects=False)
 
     def login(self, permanence, login, password="wrong-password"):

@@ -32,8 +32,7 @@ from isolation_common import (
     MARK,
     ROLE_SCOPES,
     ROLE_WRITES,
-    build_account,
-    build_attackers,
+    build_isolation,
     holders_of,
     opened_by,
 )
@@ -174,14 +173,7 @@ class IsolationCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        cls.a = build_account(
-            env, "Compte A", "ISOA", "ALPHA", "02 41 00 00 01", "06 11 11 11 11"
-        )
-        cls.b = build_account(
-            env, "Compte B", "ISOB", MARK, "02 41 00 00 02", "06 22 22 22 22"
-        )
-        cls.users = build_attackers(env, cls.a, cls.b)
+        cls.a, cls.b, cls.users = build_isolation(cls.env)
         cls.targets = cls._records_of_b()
 
     @classmethod

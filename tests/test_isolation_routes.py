@@ -12,7 +12,7 @@ import re
 
 from odoo.tests import HttpCase, tagged
 
-from isolation_common import MARK, build_account, build_attackers, password_of
+from isolation_common import MARK, build_isolation, password_of
 
 _logger = logging.getLogger(__name__)
 
@@ -33,14 +33,7 @@ class TestIsolationRoutes(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        cls.a = build_account(
-            env, "Compte A", "ISOA", "ALPHA", "02 41 00 00 01", "06 11 11 11 11"
-        )
-        cls.b = build_account(
-            env, "Compte B", "ISOB", MARK, "02 41 00 00 02", "06 22 22 22 22"
-        )
-        cls.users = build_attackers(env, cls.a, cls.b)
+        cls.a, cls.b, cls.users = build_isolation(cls.env)
 
     def calendoc_routes(self):
         """(url pattern, endpoint function, methods) of every CalenDoc route."""

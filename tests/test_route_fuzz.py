@@ -52,7 +52,7 @@ from odoo.http import SessionExpiredException
 from odoo.models import regex_private
 from odoo.tests import tagged
 
-from odoo.addons.calendoc_portal.tests.common import PortalCase
+from odoo.addons.calendoc_portal.tests.common import PortalCase, signup_form
 from odoo.addons.calendoc_voip.bridge.signing import (
     HEADER_NONCE,
     HEADER_SIGNATURE,
@@ -591,19 +591,7 @@ class TestRouteFuzz(PortalCase):
                 "params": {"start": self.move_slot["start"].isoformat()},
             },
             ("POST", "/calendoc/signup"): {
-                "params": {
-                    "company_name": "Cabinet Nouveau",
-                    "siret": "442 119 616 00013",
-                    "street": "1 rue des Lices",
-                    "zip": "49100",
-                    "city": "Angers",
-                    "name": "Claire Nouvel",
-                    "email": "claire@cabinet-nouveau.fr",
-                    "password": "un mot de passe sûr",
-                    "password_confirm": "un mot de passe sûr",
-                    "terms_version_id": str(self.terms.id),
-                    "accept_terms": "1",
-                },
+                "params": signup_form(self.terms, terms_version_id=str(self.terms.id)),
             },
             ("GET", "/my/calendoc/appointments"): {
                 "params": {

@@ -12,6 +12,10 @@ from . import calendoc_practitioner
 from . import calendoc_schedule
 from . import calendoc_appointment_type
 from . import calendar_event
+from . import calendar_event_privacy
+from . import calendar_event_booking
+from . import calendar_attendee
+from . import calendar_recurrence
 from . import calendoc_slot_engine
 from . import resource_calendar
 from . import resource_resource

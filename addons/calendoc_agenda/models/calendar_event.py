@@ -1,14 +1,11 @@
 import contextlib
 from datetime import timedelta
-from itertools import repeat
 
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_datetime
-
-from odoo.addons.calendar.models.calendar_event import Meeting
 
 from ..tools import params
 
@@ -102,144 +99,6 @@ class CalendarEvent(models.Model):
         string="Hours warning", compute="_compute_calendoc_hours_warning"
     )
     calendoc_instructions = fields.Html(related="calendoc_practice_id.instructions")
-
-    def _fetch_query(self, query, fields):
-        """Hide others' private events as Odoo's calendar does, without its cost.
-
-        ``calendar`` (``Meeting._fetch_query``) fetches ``partner_ids`` of every
-        event read with a non-public field and evaluates
-        ``_check_private_event_conditions`` on each, attendees included, even
-        for public events. On a week agenda of 2,600 appointments that is a
-        read of the attendee relation under the partner record rules (a
-        planner-hostile join over every requester) and 2,600 Python checks:
-        most of the time of the view for anyone but the superuser.
-
-        Same rule, same result, cheaper order: fetch ``privacy`` and
-        ``user_id`` with the requested fields, keep the events that can be
-        private (private, or no privacy and an organizer whose default is
-        private: the first half of ``_check_private_event_conditions``), and
-        only for those read the attendees and run Odoo's own check. Public
-        events, hence every CalenDoc appointment (always ``public``), never
-        load their attendees here. ``calendar``'s override is the only one of
-        ``calendar.event._fetch_query`` in Odoo 18.0 Community; we replace its
-        body, so we call the implementation below it.
-        """
-        if self.env.su:
-            return super()._fetch_query(query, fields)
-        public_fnames = self._get_public_fields()
-        private_fields = [field for field in fields if field.name not in public_fnames]
-        if not private_fields:
-            return super()._fetch_query(query, fields)
-        fields_to_fetch = list(fields) + [
-            self._fields[name]
-            for name in ("privacy", "user_id")
-            if self._fields[name] not in fields
-        ]
-        events = super(Meeting, self)._fetch_query(query, fields_to_fetch)
-        # One bulk read of the cached privacy instead of a field access per event.
-        maybe_private = events.browse(
-            event_id
-            for event_id, privacy in zip(
-                events._ids, events.mapped("privacy"), strict=True
-            )
-            if privacy != "public"
-        ).filtered(
-            lambda ev: (
-                ev.privacy == "private"
-                or (ev.user_id and ev.user_id.calendar_default_privacy == "private")
-            )
-        )
-        if not maybe_private:
-            return events
-        # Attendees of these events only (the prefetch set would be all events).
-        maybe_private = maybe_private.with_prefetch(maybe_private._ids)
-        hidden = maybe_private.filtered(lambda ev: ev._check_private_event_conditions())
-        if not hidden:
-            return events
-        private_fields.append(self._fields["partner_ids"])
-        # in the user's language when the context has none, as Odoo's own "Busy"
-        env = self.env
-        if not env.lang:
-            env = env(context=dict(env.context, lang=env.user.lang))
-        busy = env._("Busy")
-        for field in private_fields:
-            replacement = field.convert_to_cache(
-                busy if field.name == "name" else False, hidden
-            )
-            self.env.cache.update(hidden, field, repeat(replacement))
-        return events
-
-    def _check_private_event_conditions(self):
-        """Odoo's check, which reads the attendees even of public events,
-        stopped early when the event cannot be private (the attendees are
-        then not needed: same answer)."""
-        self.ensure_one()
-        if self.privacy == "public" or (
-            not self.privacy
-            and not (
-                self.user_id and self.user_id.calendar_default_privacy == "private"
-            )
-        ):
-            return False
-        return super()._check_private_event_conditions()
-
-    def init(self):
-        cr = self.env.cr
-        # btree_gist lets one GiST index compare the practitioner (=) and the time
-        # range (&&): the database itself refuses a double booking, whatever the
-        # number of workers racing for the slot.
-        cr.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
-        cr.execute(
-            SQL(
-                "SELECT 1 FROM pg_constraint WHERE conname = %s",
-                OVERLAP_CONSTRAINT,
-            )
-        )
-        if not cr.fetchone():
-            cr.execute(
-                SQL(
-                    """
-                    ALTER TABLE calendar_event ADD CONSTRAINT %s
-                    EXCLUDE USING gist (
-                        calendoc_practitioner_id WITH =,
-                        tsrange(start, stop, '[)') WITH &&
-                    ) WHERE (
-                        calendoc_practitioner_id IS NOT NULL
-                        AND calendoc_state <> 'cancelled' AND active
-                    )
-                    """,
-                    SQL.identifier(OVERLAP_CONSTRAINT),
-                )
-            )
-        # The week agenda reads by practitioner and start.
-        cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS calendar_event_calendoc_agenda_idx
-            ON calendar_event (calendoc_practitioner_id, start)
-            WHERE calendoc_practitioner_id IS NOT NULL
-            """
-        )
-        # Practitioners' private events block their agenda: read by date range.
-        cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS calendar_event_start_stop_idx
-            ON calendar_event (start, stop)
-            """
-        )
-        cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS calendar_event_res_partner_rel_partner_idx
-            ON calendar_event_res_partner_rel (res_partner_id, calendar_event_id)
-            """
-        )
-        # The slot engine skips events an attendee declined.
-        cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS calendar_attendee_declined_idx
-            ON calendar_attendee (event_id, partner_id) WHERE state = 'declined'
-            """
-        )
-        return super().init()
 
     @api.depends(
         "calendoc_practitioner_id", "calendoc_practice_id", "start", "stop", "allday"
@@ -594,22 +453,3 @@ class CalendarEvent(models.Model):
             # the savepoint was rolled back: forget what the cache holds of it
             self.env.invalidate_all()
             raise
-
-
-class CalendarAttendee(models.Model):
-    _inherit = "calendar.attendee"
-    _calendoc_account_link = "event_id.calendoc_account_id"
-    _calendoc_rule_fields = ("event_id",)
-
-    def _should_notify_attendee(self):
-        # CalenDoc sends its own confirmations and reminders (SMS, email) with no
-        # health data; Odoo's invitation mail would leak the appointment type.
-        if self.event_id.calendoc_practitioner_id:
-            return False
-        return super()._should_notify_attendee()
-
-
-class CalendarRecurrence(models.Model):
-    _inherit = "calendar.recurrence"
-    _calendoc_account_link = "base_event_id.calendoc_account_id"
-    _calendoc_rule_fields = ("base_event_id",)

@@ -2,48 +2,47 @@ from odoo import api, fields, models
 from odoo.osv import expression
 
 
+class CalendocDocumentReadableMixin(models.AbstractModel):
+    """A record attached to another one (``_calendoc_document_fields``: the
+    model and id fields naming it) is readable when that record is: the
+    field below lets a record rule say so, evaluated under the current
+    user's own rules on each document model."""
+
+    _name = "calendoc.document.readable.mixin"
+    _description = "Readable when its document is"
+
+    calendoc_document_readable = fields.Boolean(
+        string="Readable document",
+        compute="_compute_calendoc_document_readable",
+        search="_search_calendoc_document_readable",
+        help="Technical: the record it is attached to is one the current user "
+        "may read.",
+    )
+
+    @api.depends_context("uid")
+    def _compute_calendoc_document_readable(self):
+        _compute_readable(self, *self._calendoc_document_fields)
+
+    def _search_calendoc_document_readable(self, operator, value):
+        return _search_readable(self, *self._calendoc_document_fields, operator, value)
+
+
 class MailFollowers(models.Model):
     """Followers of a CalenDoc record follow its access (invariant 3): who
     follows another account's patient is that account's business. Odoo lets
     every internal user read every follower."""
 
-    _inherit = "mail.followers"
+    _name = "mail.followers"
+    _inherit = ["mail.followers", "calendoc.document.readable.mixin"]
     _calendoc_document_fields = ("res_model", "res_id")
-
-    calendoc_document_readable = fields.Boolean(
-        string="Readable document",
-        compute="_compute_calendoc_document_readable",
-        search="_search_calendoc_document_readable",
-        help="Technical: the record followed is one the current user may read.",
-    )
-
-    @api.depends_context("uid")
-    def _compute_calendoc_document_readable(self):
-        _compute_readable(self, "res_model", "res_id")
-
-    def _search_calendoc_document_readable(self, operator, value):
-        return _search_readable(self, "res_model", "res_id", operator, value)
 
 
 class MailMessage(models.Model):
-    _inherit = "mail.message"
-    # Odoo's own check: a message follows the access of its document.
+    # Odoo's own check: a message follows the access of its document; the
+    # field serves the rule of notifications.
+    _name = "mail.message"
+    _inherit = ["mail.message", "calendoc.document.readable.mixin"]
     _calendoc_document_fields = ("model", "res_id")
-
-    calendoc_document_readable = fields.Boolean(
-        string="Readable document",
-        compute="_compute_calendoc_document_readable",
-        search="_search_calendoc_document_readable",
-        help="Technical: the message is on a record the current user may read "
-        "(notifications of others' messages follow it).",
-    )
-
-    @api.depends_context("uid")
-    def _compute_calendoc_document_readable(self):
-        _compute_readable(self, "model", "res_id")
-
-    def _search_calendoc_document_readable(self, operator, value):
-        return _search_readable(self, "model", "res_id", operator, value)
 
     def _get_forbidden_access(self, operation):
         """Posting on a client account's record takes what its model asks to
@@ -74,6 +73,13 @@ class MailMessage(models.Model):
         return forbidden
 
 
+class MailScheduledMessage(models.Model):
+    # Odoo only filters searches of scheduled messages, not reads by id.
+    _name = "mail.scheduled.message"
+    _inherit = ["mail.scheduled.message", "calendoc.document.readable.mixin"]
+    _calendoc_document_fields = ("model", "res_id")
+
+
 class MailNotification(models.Model):
     _inherit = "mail.notification"
     _calendoc_document_fields = ("mail_message_id.model", "mail_message_id.res_id")
@@ -94,26 +100,6 @@ class MailActivity(models.Model):
     _inherit = "mail.activity"
     # Odoo's own check: an activity follows the access of its document.
     _calendoc_document_fields = ("res_model", "res_id")
-
-
-class MailScheduledMessage(models.Model):
-    _inherit = "mail.scheduled.message"
-    _calendoc_document_fields = ("model", "res_id")
-
-    calendoc_document_readable = fields.Boolean(
-        string="Readable document",
-        compute="_compute_calendoc_document_readable",
-        search="_search_calendoc_document_readable",
-        help="Technical: the message is scheduled on a record the current user "
-        "may read (Odoo only filters searches, not reads by id).",
-    )
-
-    @api.depends_context("uid")
-    def _compute_calendoc_document_readable(self):
-        _compute_readable(self, "model", "res_id")
-
-    def _search_calendoc_document_readable(self, operator, value):
-        return _search_readable(self, "model", "res_id", operator, value)
 
 
 class IrAttachment(models.Model):

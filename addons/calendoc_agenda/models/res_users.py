@@ -143,28 +143,13 @@ class ResUsersPermanence(models.Model):
             or len(password.encode("utf-8", "surrogatepass")) > MAX_PASSWORD_BYTES
         ):
             raise AccessDenied()
-        ip = request.httprequest.remote_addr or "?"
-        with cls.pool.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            if env["calendoc.login.failure"]._too_many(login, ip):
-                raise AccessDenied(
-                    env._(
-                        "Too many login failures, please wait a bit before trying again."
-                    )
-                )
-        try:
-            auth_info = super()._login(db, credential, user_agent_env)
-        except AccessDenied:
-            with cls.pool.cursor() as cr:
-                api.Environment(cr, SUPERUSER_ID, {})["calendoc.login.failure"]._record(
-                    login, ip
-                )
-            raise
-        with cls.pool.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["calendoc.login.failure"]._forget(
-                login
-            )
-        return auth_info
+        return cls._calendoc_throttled(
+            cls.pool,
+            login,
+            lambda: super(ResUsersPermanence, cls)._login(
+                db, credential, user_agent_env
+            ),
+        )
 
     def _totp_check(self, code):
         """A wrong second-factor code (authenticator or e-mailed) counts as a
@@ -176,23 +161,35 @@ class ResUsersPermanence(models.Model):
             return super()._totp_check(code)
         # sudo: the user signing in has no session yet (public request)
         key = f"2fa:{self.sudo().login.strip().lower()}"
+        return self._calendoc_throttled(
+            self.pool, key, lambda: super(ResUsersPermanence, self)._totp_check(code)
+        )
+
+    @classmethod
+    def _calendoc_throttled(cls, pool, key, attempt):
+        """Run ``attempt`` (a sign-in step) unless ``key`` or the request's
+        address failed too often: a failure is recorded, a success clears the
+        key's failures, each in a transaction of its own (the sign-in's own is
+        rolled back when it fails), in the database so that the limit holds
+        across workers and servers."""
         ip = request.httprequest.remote_addr or "?"
-        with self.pool.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            if env["calendoc.login.failure"]._too_many(key, ip):
+
+        def failures(cr):
+            return api.Environment(cr, SUPERUSER_ID, {})["calendoc.login.failure"]
+
+        with pool.cursor() as cr:
+            if failures(cr)._too_many(key, ip):
                 raise AccessDenied(
-                    env._(
+                    failures(cr).env._(
                         "Too many login failures, please wait a bit before trying again."
                     )
                 )
         try:
-            result = super()._totp_check(code)
+            result = attempt()
         except AccessDenied:
-            with self.pool.cursor() as cr:
-                api.Environment(cr, SUPERUSER_ID, {})["calendoc.login.failure"]._record(
-                    key, ip
-                )
+            with pool.cursor() as cr:
+                failures(cr)._record(key, ip)
             raise
-        with self.pool.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["calendoc.login.failure"]._forget(key)
+        with pool.cursor() as cr:
+            failures(cr)._forget(key)
         return result

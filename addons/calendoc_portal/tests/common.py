@@ -13,6 +13,25 @@ from odoo.addons.calendoc_packs.tests.common import PacksCase
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def signup_form(terms, **values):
+    """What a new client types in the sign-up form (a valid SIRET, the terms
+    in force accepted), with ``values`` instead."""
+    return {
+        "company_name": "Cabinet Nouveau",
+        "siret": "442 119 616 00013",
+        "street": "1 rue des Lices",
+        "zip": "49100",
+        "city": "Angers",
+        "name": "Claire Nouvel",
+        "email": "claire@cabinet-nouveau.fr",
+        "password": "un mot de passe sûr",
+        "password_confirm": "un mot de passe sûr",
+        "terms_version_id": terms.id,
+        "accept_terms": "1",
+        **values,
+    }
+
+
 class PortalCase(HttpCase, PacksCase):
     @classmethod
     def setUpClass(cls):

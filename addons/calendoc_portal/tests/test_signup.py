@@ -4,7 +4,7 @@ from odoo.tests import tagged
 
 from odoo.addons.calendoc_packs.tests.common import pay_with_demo_provider
 
-from .common import CSRF, PortalCase
+from .common import CSRF, PortalCase, signup_form
 
 SIRET = "44211961600013"
 
@@ -27,20 +27,7 @@ class TestClientSignup(PortalCase):
             )
 
     def form(self, **values):
-        return {
-            "company_name": "Cabinet Nouveau",
-            "siret": "442 119 616 00013",
-            "street": "1 rue des Lices",
-            "zip": "49100",
-            "city": "Angers",
-            "name": "Claire Nouvel",
-            "email": "claire@cabinet-nouveau.fr",
-            "password": "un mot de passe sûr",
-            "password_confirm": "un mot de passe sûr",
-            "terms_version_id": self.terms.id,
-            "accept_terms": "1",
-            **values,
-        }
+        return signup_form(self.terms, **values)
 
     def post(self, **values):
         page = self.url_open("/calendoc/signup")
