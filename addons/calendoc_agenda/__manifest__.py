@@ -15,7 +15,7 @@
         "auth_totp_mail_enforce",
         "auth_password_policy",
     ],
-    "external_dependencies": {"python": ["phonenumbers", "python-stdnum"]},
+    "external_dependencies": {"python": ["phonenumbers", "python-stdnum", "ovh"]},
     "data": [
         "security/calendoc_security.xml",
         "security/ir.model.access.csv",
