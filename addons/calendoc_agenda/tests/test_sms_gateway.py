@@ -130,6 +130,8 @@ class TestOvhSmsGateway(CalendocCase):
         self.server.jobs.clear()
         self.server.requests.clear()
         self.server.failing = False
+        # Job ids start again for each test, whatever ran before.
+        self.server.next_id = 1000
 
     def confirmation(self, requester=None):
         values = {"calendoc_requester_id": requester.id} if requester else {}
