@@ -79,6 +79,21 @@ class SmsTemplate(models.Model):
                 self.env._("CalenDoc sends this text: change it, do not delete it.")
             )
 
+    def _has_unsafe_expression(self):
+        # A CalenDoc text uses its placeholders only, never a record (checked
+        # on save, in every language): a manager edits it without Odoo's
+        # template editors' right. Its other fields follow Odoo's rule.
+        calendoc = self.filtered("calendoc_kind")
+        for template in calendoc.sudo():
+            for fname in template._fields:
+                if fname != "body" and (
+                    self._has_unsafe_expression_template_inline_template(
+                        template[fname], template.render_model
+                    )
+                ):
+                    return True
+        return super(SmsTemplate, self - calendoc)._has_unsafe_expression()
+
     def _render_field(
         self,
         field,
