@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, tagged
 
+from ..tools.sms_ovh import OvhSmsApi
 from .common import CalendocCase
 from .test_sms_rules import provide_credits
 
@@ -275,3 +276,15 @@ class TestOvhSmsGateway(CalendocCase):
             .with_user(self.secretary)
             .fields_get(attributes=["type"]),
         )
+
+    def test_the_provider_chosen_names_the_gateway(self):
+        Sms = self.env["sms.sms"]
+        self.assertIsInstance(Sms._calendoc_sms_api(), OvhSmsApi)
+        param = self.env["ir.config_parameter"]
+        param.set_param("calendoc_agenda.sms_provider", "iap")
+        self.assertIsNone(Sms._calendoc_sms_api(), "Odoo's own IAP path")
+        # A provider whose addon is gone: Odoo's default, said in the log.
+        param.set_param("calendoc_agenda.sms_provider", "uninstalled")
+        with self.assertLogs("odoo.addons.calendoc_agenda", "WARNING") as logs:
+            self.assertIsNone(Sms._calendoc_sms_api())
+        self.assertIn("'uninstalled'", logs.output[0])

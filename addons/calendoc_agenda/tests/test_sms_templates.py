@@ -161,9 +161,8 @@ class TestSmsTemplates(CalendocCase):
                     self.assertRaises(ValidationError),
                     self.env.cr.savepoint(),
                 ):
-                    confirmation.with_context(lang=lang).body = (
-                        f"Rendez-vous le {{{{ date }}}} : {{{{ {expression} }}}}"
-                    )
+                    text = f"Rendez-vous le {{{{ date }}}} : {{{{ {expression} }}}}"
+                    confirmation.with_context(lang=lang).body = text
         # Not through the translation dialog either.
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             confirmation.update_field_translations(
@@ -188,10 +187,12 @@ class TestSmsTemplates(CalendocCase):
     def test_a_manager_edits_a_text_in_french(self):
         confirmation = self.text("confirmation").with_user(self.manager)
         english = confirmation.with_context(lang="en_US").body
-        confirmation.with_context(lang="fr_FR").body = "RDV {{ date }} à {{ time }} avec {{ practitioner }}."
+        french = "RDV {{ date }} à {{ time }} avec {{ practitioner }}."
+        confirmation.with_context(lang="fr_FR").body = french
         event = self.book(datetime(2026, 6, 9, 7, 0))
         self.assertEqual(
-            self.confirmation_of(event).body, "RDV 09/06/2026 à 09:00 avec Dr Alice Test."
+            self.confirmation_of(event).body,
+            "RDV 09/06/2026 à 09:00 avec Dr Alice Test.",
         )
         self.assertEqual(confirmation.with_context(lang="en_US").body, english)
 

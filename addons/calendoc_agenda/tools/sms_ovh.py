@@ -58,7 +58,10 @@ class OvhSmsApi(CalendocSmsApi):
         client = self._client(config)
         path = "/sms/{}/jobs".format(quote(config["service_name"], safe=""))
         return [
-            {"uuid": number["uuid"], **self._post(client, path, config, message, number)}
+            {
+                "uuid": number["uuid"],
+                **self._post(client, path, config, message, number),
+            }
             for message in messages
             for number in message["numbers"]
         ]
