@@ -155,6 +155,7 @@ class SmsSms(models.Model):
 
     @api.model
     def _calendoc_sms_api_iap(self):
+        # Odoo's IAP: core's own sending path and its delivery reports.
         return None
 
     @api.model
