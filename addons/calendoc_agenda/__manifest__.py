@@ -2,7 +2,7 @@
     "name": "CalenDoc Agenda",
     "summary": "Secretariat agenda: client accounts, practices, practitioners, "
     "requesters, appointment types, slot engine, appointments and SMS",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
@@ -15,7 +15,7 @@
         "auth_totp_mail_enforce",
         "auth_password_policy",
     ],
-    "external_dependencies": {"python": ["phonenumbers", "python-stdnum"]},
+    "external_dependencies": {"python": ["phonenumbers", "python-stdnum", "ovh"]},
     "data": [
         "security/calendoc_security.xml",
         "security/ir.model.access.csv",
@@ -31,6 +31,7 @@
         "views/res_users_views.xml",
         "wizards/calendoc_slot_finder_views.xml",
         "wizards/calendoc_cancel_wizard_views.xml",
+        "views/sms_template_views.xml",
         "views/calendoc_menus.xml",
         "data/calendoc_sms_data.xml",
         "views/sms_sms_views.xml",

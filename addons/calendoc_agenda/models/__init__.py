@@ -21,4 +21,5 @@ from . import resource_calendar
 from . import resource_resource
 from . import mail_document
 from . import sms_sms
+from . import sms_template
 from . import calendar_event_sms

@@ -7,8 +7,9 @@ Rules (Doctolib-grade, see ``_calendoc_reminder_due_at`` and
   two days before when booked more than 7 days ahead, the day before otherwise,
   and for a same-day booking per the company setting;
 - a requester gets at most one reminder SMS per calendar day;
-- the texts carry no health data: no remarks, and the appointment type only
-  when the practice allows it;
+- the texts are the firm's ``sms.template`` records (``sms_template.py``) and
+  carry no health data: no remarks, and the appointment type only when the
+  practice allows it;
 - nothing is sent when the practice, the appointment type (reminders), the
   requester or the client account's offer says no SMS, nor without a mobile.
 """
@@ -294,8 +295,9 @@ class CalendarEvent(models.Model):
         SMS queue. Confirmations: one SMS per appointment. Reminders: these are
         the appointments of one requester, earliest first, told in one SMS.
 
-        An SMS whose charge is refused (no credits left) is not created, and
-        neither the booking nor the other SMS fail with it."""
+        An SMS whose charge is refused (no credits left) or whose text cannot
+        be rendered is not created, and neither the booking nor the other SMS
+        fail with it."""
         # sudo: the SMS queue belongs to the system; the secretary who books (or
         # the cron) only adds the appointment's own messages to it.
         messages = self.env["sms.sms"].sudo()
@@ -305,13 +307,13 @@ class CalendarEvent(models.Model):
             vals = {
                 "number": requester.calendoc_mobile_e164,
                 "partner_id": requester.id,
-                "body": events._calendoc_sms_body(kind),
                 "calendoc_event_id": first.id,
                 "calendoc_kind": kind,
                 "calendoc_account_id": first._calendoc_charged_account().id,
             }
             try:
                 with self.env.cr.savepoint():
+                    vals["body"] = events._calendoc_sms_body(kind)
                     messages |= messages.create(vals)
             except UserError as exc:
                 _logger.info(
@@ -326,79 +328,36 @@ class CalendarEvent(models.Model):
         return messages
 
     def _calendoc_sms_body(self, kind):
-        """Text of the SMS of ``kind`` about these appointments (one requester),
-        in the requester's language. Practitioner, practice, date and time only:
-        never remarks, and the appointment type only when the practice shows it.
-        """
-        requester = self[0].calendoc_requester_id
-        lang = self._calendoc_sms_lang(requester)
-        events = self.with_context(lang=lang)
-        env = events.env
-        if len(events) == 1:
-            args = events._calendoc_sms_args(lang)
-            if kind == "confirmation":
-                if "type" in args:
-                    text = env._(
-                        "Your appointment (%(type)s) with %(practitioner)s at "
-                        "%(practice)s on %(date)s at %(time)s is booked.",
-                        **args,
-                    )
-                else:
-                    text = env._(
-                        "Your appointment with %(practitioner)s at %(practice)s "
-                        "on %(date)s at %(time)s is booked.",
-                        **args,
-                    )
-            elif "type" in args:
-                text = env._(
-                    "Reminder: your appointment (%(type)s) with %(practitioner)s "
-                    "at %(practice)s on %(date)s at %(time)s.",
-                    **args,
-                )
-            else:
-                text = env._(
-                    "Reminder: your appointment with %(practitioner)s at "
-                    "%(practice)s on %(date)s at %(time)s.",
-                    **args,
-                )
-        else:
-            items = []
-            for event in events:
-                args = event._calendoc_sms_args(lang)
-                if "type" in args:
-                    items.append(
-                        env._(
-                            "%(date)s at %(time)s with %(practitioner)s at "
-                            "%(practice)s (%(type)s)",
-                            **args,
-                        )
-                    )
-                else:
-                    items.append(
-                        env._(
-                            "%(date)s at %(time)s with %(practitioner)s at "
-                            "%(practice)s",
-                            **args,
-                        )
-                    )
-            text = env._(
-                "Reminder: your appointments on %(appointments)s.",
-                appointments="; ".join(items),
-            )
-        return text.translate(GSM_FRIENDLY)
+        """Text of the SMS of ``kind`` about these appointments (one requester,
+        earliest first), in the requester's language: the firm's text of that
+        kind (``sms.template``; several appointments are one grouped reminder).
+        Practitioner, practice, date and time only: never remarks, and the
+        appointment type only when the practice shows it."""
+        lang = self._calendoc_sms_lang(self[0].calendoc_requester_id)
+        if kind == "reminder" and len(self) > 1:
+            kind = "reminder_grouped"
+        # sudo: the texts are the firm's configuration, which whoever books (a
+        # patient online too) need not read; they reach no record (see
+        # sms.template._calendoc_check_placeholders).
+        template = self.env["sms.template"].sudo()._calendoc_template(kind)
+        return template._calendoc_render(self, lang).translate(GSM_FRIENDLY)
 
-    def _calendoc_sms_args(self, lang):
+    def _calendoc_sms_values(self, lang):
+        """What an SMS may say of this appointment, in ``lang``: practitioner,
+        practice, date and time in the practice's time zone, and its type
+        when the practice shows it (empty otherwise). These are the
+        placeholders of CalenDoc's SMS texts: nothing else reaches them."""
         self.ensure_one()
-        local = self._calendoc_local(self.start)
-        args = {
-            "practitioner": self.calendoc_practitioner_id.name,
-            "practice": self.calendoc_practice_id.name,
-            "date": format_date(self.env, local.date(), lang_code=lang),
+        event = self.with_context(lang=lang)
+        local = event._calendoc_local(event.start)
+        show_type = event.calendoc_practice_id.sms_show_type and event.calendoc_type_id
+        return {
+            "practitioner": event.calendoc_practitioner_id.name,
+            "practice": event.calendoc_practice_id.name,
+            "date": format_date(event.env, local.date(), lang_code=lang),
             "time": local.strftime("%H:%M"),
+            "appointment_type": event.calendoc_type_id.name if show_type else "",
         }
-        if self.calendoc_practice_id.sms_show_type and self.calendoc_type_id:
-            args["type"] = self.calendoc_type_id.with_context(lang=lang).name
-        return args
 
     def _calendoc_sms_lang(self, requester):
         installed = dict(self.env["res.lang"].get_installed())

@@ -1,6 +1,8 @@
 from odoo import fields, models
 
-from .sms_sms import OVH_DEFAULT_ENDPOINT, PARAM_PREFIX, PROVIDERS
+from ..tools.sms_gateway import PARAM_PREFIX
+from ..tools.sms_ovh import OvhSmsApi
+from .sms_sms import PROVIDERS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -28,7 +30,7 @@ class ResConfigSettings(models.TransientModel):
     )
     calendoc_ovh_endpoint = fields.Char(
         string="OVH API endpoint",
-        default=OVH_DEFAULT_ENDPOINT,
+        default=OvhSmsApi.DEFAULT_ENDPOINT,
         config_parameter=f"{PARAM_PREFIX}ovh_endpoint",
         groups="base.group_system",
     )

@@ -1,14 +1,10 @@
-import hashlib
-import json
 import logging
-import time
-from urllib.parse import quote
-
-import requests
 
 from odoo import api, fields, models, tools
 
 from ..tools.phone import region_of
+from ..tools.sms_gateway import PARAM_PREFIX, CalendocSmsApi
+from ..tools.sms_ovh import OvhSmsApi
 from ..tools.sms_segments import sms_segments
 
 _logger = logging.getLogger(__name__)
@@ -25,13 +21,6 @@ ENCODINGS = [
     ("gsm7", "GSM 7-bit"),
     ("ucs2", "UCS-2 (Unicode)"),
 ]
-PARAM_PREFIX = "calendoc_agenda."
-OVH_DEFAULT_ENDPOINT = "https://eu.api.ovh.com"
-# Seconds to wait for the gateway: a hung gateway must not hold the SMS queue.
-OVH_TIMEOUT = 10
-# One HTTP call per SMS: keep the batches (committed one by one by the queue)
-# small, so that a crash re-sends few messages.
-OVH_DEFAULT_BATCH_SIZE = 50
 
 
 class SmsSms(models.Model):
@@ -107,21 +96,17 @@ class SmsSms(models.Model):
 
     # --- sending ---------------------------------------------------------------
     def _split_batch(self):
-        if self._calendoc_sms_provider() != "ovh":
+        gateway = self._calendoc_sms_api()
+        if gateway is None:
             yield from super()._split_batch()
             return
         calendoc = self.filtered("calendoc_kind")
         yield from super(SmsSms, self - calendoc)._split_batch()
-        size = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(f"{PARAM_PREFIX}ovh_batch_size", OVH_DEFAULT_BATCH_SIZE)
-        )
-        yield from tools.split_every(size, calendoc.ids)
+        yield from tools.split_every(gateway._batch_size(), calendoc.ids)
 
     def _send(self, unlink_failed=False, unlink_sent=True, raise_exception=False):
-        """Send CalenDoc SMS through the provider chosen in the settings, the
-        others as Odoo does.
+        """Send CalenDoc SMS through the gateway of the provider chosen in the
+        settings, the others as Odoo does.
 
         CalenDoc SMS are never marked for deletion: each one keeps the segment
         count its client account was charged for, and a failed one stays in
@@ -136,14 +121,15 @@ class SmsSms(models.Model):
             )
         if not calendoc:
             return
-        if self._calendoc_sms_provider() == "ovh":
-            calendoc._calendoc_send_ovh(raise_exception=raise_exception)
-        else:
+        gateway = self._calendoc_sms_api()
+        if gateway is None:
             super(SmsSms, calendoc)._send(
                 unlink_failed=False, unlink_sent=False, raise_exception=raise_exception
             )
+        else:
+            calendoc._calendoc_send_through(gateway, raise_exception=raise_exception)
 
-    # --- OVH SMS API -----------------------------------------------------------
+    # --- the gateway seam --------------------------------------------------------
     @api.model
     def _calendoc_sms_provider(self):
         return (
@@ -153,130 +139,81 @@ class SmsSms(models.Model):
         )
 
     @api.model
-    def _calendoc_ovh_config(self):
-        """The OVH credentials, or ``None`` when some are missing. Secrets: keep
-        them out of logs and messages."""
-        get_param = self.env["ir.config_parameter"].sudo().get_param
-        config = {
-            key: (get_param(f"{PARAM_PREFIX}ovh_{key}") or "").strip()
-            for key in (
-                "endpoint",
-                "application_key",
-                "application_secret",
-                "consumer_key",
-                "service_name",
-                "sender",
-            )
-        }
-        config["endpoint"] = (config["endpoint"] or OVH_DEFAULT_ENDPOINT).rstrip("/")
-        required = ("application_key", "application_secret", "consumer_key")
-        if not all(config[key] for key in required + ("service_name",)):
+    def _calendoc_sms_api(self):
+        """The gateway CalenDoc's SMS leave through: what
+        ``_calendoc_sms_api_<provider>()`` returns for the provider chosen in
+        the settings, an object shaped like core's ``SmsApi`` (see
+        ``tools/sms_gateway.py``), or ``None`` for Odoo's IAP, sent by core's
+        own path (delivery reports included). An unknown provider (its addon
+        uninstalled) falls back to IAP, as Odoo's default."""
+        provider = self._calendoc_sms_provider()
+        factory = getattr(self, f"_calendoc_sms_api_{provider}", None)
+        if factory is None:
+            _logger.warning("Unknown SMS provider %r: sending through IAP", provider)
             return None
-        return config
+        return factory()
 
-    def _calendoc_send_ovh(self, raise_exception=False):
-        """POST each SMS to ``/1.0/sms/{service}/jobs`` of the OVH API and record
-        the outcome: 'pending' (sent, as Odoo calls an SMS accepted by the
-        gateway), or 'error' with 'sms_number_format' when OVH refuses the
-        receiver and 'sms_server' for any other failure. Nothing is deleted: a
-        failed SMS can be resent."""
-        config = self._calendoc_ovh_config()
-        if not config:
-            _logger.info(
-                "CalenDoc SMS %s not sent: the OVH SMS gateway is not configured",
-                self.ids,
-            )
-            self._update_sms_state_and_trackers("error", failure_type="sms_acc")
+    @api.model
+    def _calendoc_sms_api_iap(self):
+        # Odoo's IAP: core's own sending path and its delivery reports.
+        return None
+
+    @api.model
+    def _calendoc_sms_api_ovh(self):
+        return OvhSmsApi(self.env)
+
+    def _calendoc_send_through(self, gateway, raise_exception=False):
+        """Send these SMS through ``gateway`` and record what it answers, with
+        core's meaning of IAP's states: accepted is 'pending' (Odoo's "Sent"),
+        a failure is 'error' with core's failure type ('sms_number_format',
+        'sms_server', 'sms_acc'...). Nothing is deleted: a failed SMS can be
+        resent."""
+        name = type(gateway).__name__
+        missing = self.filtered(lambda sms: not sms.number)
+        missing._update_sms_state_and_trackers(
+            "error", failure_type="sms_number_missing"
+        )
+        todo = self - missing
+        if not todo:
             return
-        url = "{}/1.0/sms/{}/jobs".format(
-            config["endpoint"], quote(config["service_name"], safe="")
-        )
-        sent = 0
-        for sms in self:
-            if not sms.number:
-                sms._update_sms_state_and_trackers(
-                    "error", failure_type="sms_number_missing"
-                )
-                continue
-            try:
-                state, failure_type, reference = sms._calendoc_post_ovh(config, url)
-            except requests.RequestException as exc:
-                _logger.info(
-                    "CalenDoc SMS %s: OVH SMS API unreachable (%s)",
-                    sms.id,
-                    type(exc).__name__,
-                )
-                # As Odoo's IAP path: raise when the provider cannot be reached,
-                # unless SMS of this batch already left (they must be recorded).
-                if raise_exception and not sent:
-                    raise
-                state, failure_type, reference = "error", "sms_server", False
-            if state == "pending":
-                sent += 1
-                sms.calendoc_provider_ref = reference
-            sms._update_sms_state_and_trackers(state, failure_type=failure_type)
-
-    def _calendoc_post_ovh(self, config, url):
-        """Post this SMS; return (state, failure_type, gateway reference)."""
-        self.ensure_one()
-        payload = {
-            "message": self.body or "",
-            "receivers": [self.number],
-            "charset": "UTF-8",
-            "noStopClause": True,
-            "senderForResponse": False,
-        }
-        if config["sender"]:
-            payload["sender"] = config["sender"]
-        body = json.dumps(payload)
-        timestamp = str(int(time.time()))
-        signed = "+".join(
-            [
-                config["application_secret"],
-                config["consumer_key"],
-                "POST",
-                url,
-                body,
-                timestamp,
-            ]
-        )
-        headers = {
-            "Content-Type": "application/json",
-            "X-Ovh-Application": config["application_key"],
-            "X-Ovh-Consumer": config["consumer_key"],
-            "X-Ovh-Timestamp": timestamp,
-            # SHA-1 is what OVH's signature scheme ($1$) prescribes.
-            "X-Ovh-Signature": "$1$" + hashlib.sha1(signed.encode()).hexdigest(),
-        }
-        response = requests.post(
-            url, data=body.encode(), headers=headers, timeout=OVH_TIMEOUT
-        )
+        messages = [
+            {
+                "content": body,
+                "numbers": [{"number": sms.number, "uuid": sms.uuid} for sms in group],
+            }
+            for body, group in todo.grouped("body").items()
+        ]
         try:
-            report = response.json()
-        except ValueError:
-            report = {}
-        if not isinstance(report, dict):
-            report = {}
-        if response.status_code >= 400:
+            results = gateway._send_sms_batch(messages, delivery_reports_url=False)
+        except Exception as exc:
             _logger.info(
-                "CalenDoc SMS %s refused by the OVH SMS API: HTTP %s %s",
-                self.id,
-                response.status_code,
-                str(report.get("message") or "")[:200],
+                "CalenDoc SMS %s: %s failed (%s)", todo.ids, name, type(exc).__name__
             )
-            return "error", "sms_server", False
-        if self.number in (report.get("invalidReceivers") or []):
-            _logger.info(
-                "CalenDoc SMS %s: OVH refused the receiver as invalid", self.id
-            )
-            return "error", "sms_number_format", False
-        if report.get("validReceivers") or report.get("ids"):
-            reference = ",".join(str(job) for job in report.get("ids") or [])
-            _logger.info(
-                "CalenDoc SMS %s sent through the OVH SMS API (job %s)",
-                self.id,
-                reference or "?",
-            )
-            return "pending", False, reference or False
-        _logger.info("CalenDoc SMS %s: unexpected answer from the OVH SMS API", self.id)
-        return "error", "sms_server", False
+            # As core's IAP path: raise when the gateway cannot be reached.
+            if raise_exception:
+                raise
+            results = CalendocSmsApi._results(messages, "server_error")
+        by_uuid = {sms.uuid: sms for sms in todo}
+        for result in results:
+            sms = by_uuid[result["uuid"]]
+            state = self.IAP_TO_SMS_STATE_SUCCESS.get(result["state"])
+            if state:
+                _logger.info(
+                    "CalenDoc SMS %s sent through %s (reference %s)",
+                    sms.id,
+                    name,
+                    result.get("reference") or "?",
+                )
+                sms.calendoc_provider_ref = result.get("reference") or False
+                sms._update_sms_state_and_trackers(state, failure_type=False)
+            else:
+                failure_type = self.IAP_TO_SMS_FAILURE_TYPE.get(
+                    result["state"], "unknown"
+                )
+                _logger.info(
+                    "CalenDoc SMS %s not sent through %s: %s",
+                    sms.id,
+                    name,
+                    result["state"],
+                )
+                sms._update_sms_state_and_trackers("error", failure_type=failure_type)

@@ -8,5 +8,6 @@ from . import test_delegation
 from . import test_ui
 from . import test_sms_rules
 from . import test_sms_gateway
+from . import test_sms_templates
 from . import test_two_factor
 from . import test_params

@@ -1,15 +1,18 @@
-"""The OVH SMS gateway, through the real client code, against a local server
-speaking OVH's documented wire format (signed requests, SmsSendingReport)."""
+"""The OVH SMS gateway, through the real client code (OVH's official client),
+against a local server speaking OVH's documented wire format (server time,
+signed requests, SmsSendingReport)."""
 
 import hashlib
 import json
 import threading
+import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, tagged
 
+from ..tools.sms_ovh import OvhSmsApi
 from .common import CalendocCase
 from .test_sms_rules import provide_credits
 
@@ -21,10 +24,20 @@ INVALID_NUMBER = "+33699999999"
 
 
 class OvhSmsHandler(BaseHTTPRequestHandler):
-    """POST /1.0/sms/{serviceName}/jobs as OVH answers it."""
+    """GET /1.0/auth/time and POST /1.0/sms/{serviceName}/jobs as OVH answers
+    them."""
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.server.requests.append(("GET", self.path))
+        if self.path != "/1.0/auth/time":
+            return self.answer(404, {"message": "The requested object does not exist"})
+        # Unauthenticated: the server's clock, in seconds since the epoch, that
+        # clients sign their requests with.
+        return self.answer(200, int(time.time()))
 
     def do_POST(self):  # noqa: N802 (http.server's naming)
         server = self.server
+        server.requests.append(("POST", self.path))
         body = self.rfile.read(int(self.headers["Content-Length"] or 0)).decode()
         timestamp = self.headers.get("X-Ovh-Timestamp", "")
         url = f"http://127.0.0.1:{server.server_port}{self.path}"
@@ -92,6 +105,7 @@ class TestOvhSmsGateway(CalendocCase):
         provide_credits(cls.env, cls.account)
         cls.server = ThreadingHTTPServer(("127.0.0.1", 0), OvhSmsHandler)
         cls.server.jobs = []
+        cls.server.requests = []
         cls.server.failing = False
         cls.server.next_id = 1000
         thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
@@ -115,7 +129,10 @@ class TestOvhSmsGateway(CalendocCase):
     def setUp(self):
         super().setUp()
         self.server.jobs.clear()
+        self.server.requests.clear()
         self.server.failing = False
+        # Job ids start again for each test, whatever ran before.
+        self.server.next_id = 1000
 
     def confirmation(self, requester=None):
         values = {"calendoc_requester_id": requester.id} if requester else {}
@@ -147,6 +164,16 @@ class TestOvhSmsGateway(CalendocCase):
                     "sender": "CalenDoc",
                 }
             ],
+        )
+
+    def test_client_signs_with_the_server_time_then_posts(self):
+        sms = self.confirmation()
+        self.process_queue(sms)
+        self.assertEqual(sms.state, "pending")
+        # OVH's client asks the server's clock once (unsigned), then signs.
+        self.assertEqual(
+            self.server.requests,
+            [("GET", "/1.0/auth/time"), ("POST", f"/1.0/sms/{SERVICE}/jobs")],
         )
 
     def test_reminder_goes_from_cron_to_gateway(self):
@@ -249,3 +276,15 @@ class TestOvhSmsGateway(CalendocCase):
             .with_user(self.secretary)
             .fields_get(attributes=["type"]),
         )
+
+    def test_the_provider_chosen_names_the_gateway(self):
+        Sms = self.env["sms.sms"]
+        self.assertIsInstance(Sms._calendoc_sms_api(), OvhSmsApi)
+        param = self.env["ir.config_parameter"]
+        param.set_param("calendoc_agenda.sms_provider", "iap")
+        self.assertIsNone(Sms._calendoc_sms_api(), "Odoo's own IAP path")
+        # A provider whose addon is gone: Odoo's default, said in the log.
+        param.set_param("calendoc_agenda.sms_provider", "uninstalled")
+        with self.assertLogs("odoo.addons.calendoc_agenda", "WARNING") as logs:
+            self.assertIsNone(Sms._calendoc_sms_api())
+        self.assertIn("'uninstalled'", logs.output[0])
