@@ -23,8 +23,8 @@ class CalendocCreditKind(models.Model):
     name = fields.Char(required=True, translate=True)
     code = fields.Char(
         required=True,
-        help="What the ledger records and what a charge names (calendoc_agenda "
-        "charges 'appointment' for a booking and 'sms' for each SMS).",
+        help="How the ledger records this kind and a charge names it (bookings "
+        "and SMS are charged by the codes of their kinds).",
     )
     sequence = fields.Integer(
         default=10,

@@ -203,7 +203,7 @@ class CalendocStatementWizard(models.TransientModel):
         "quantity",
         "balance_after",
         "description",
-        "sms",
+        "sms_segments",
         "pack",
     )
 
