@@ -122,9 +122,7 @@ class CalendocCreditKind(models.Model):
         flags. An unknown code is refused."""
         rule = self._charge_rules().get(code)
         if rule is None:
-            raise UserError(
-                self.env._("%(code)s is not a kind of credits.", code=code)
-            )
+            raise UserError(self.env._("%(code)s is not a kind of credits.", code=code))
         return rule
 
     @api.model

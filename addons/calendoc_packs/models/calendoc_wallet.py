@@ -254,7 +254,9 @@ class CalendocWallet(models.Model):
         Move = self.env["calendoc.credit.move"].sudo()
         account = account.sudo()
         per_segment = rule["per_sms_segment"]
-        country = getattr(origin, "calendoc_country_code", None) if per_segment else None
+        country = (
+            getattr(origin, "calendoc_country_code", None) if per_segment else None
+        )
         credits = quantity
         if per_segment:
             credits *= self.env["calendoc.sms.tariff"]._credits_per_segment(

@@ -296,9 +296,9 @@ class TestCredits(PacksCase):
                 "type": "service",
                 "is_calendoc_pack": True,
                 "calendoc_offer": "premium",
-                "calendoc_credit_ids": self.env["calendoc.credit.kind"]._credit_commands(
-                    {"combined": 2000}
-                ),
+                "calendoc_credit_ids": self.env[
+                    "calendoc.credit.kind"
+                ]._credit_commands({"combined": 2000}),
             }
         )
         self.grant(big, key="big")

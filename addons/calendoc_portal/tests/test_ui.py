@@ -144,9 +144,9 @@ class TestOnlineBookingUi(HttpCase):
                     "type": "service",
                     "is_calendoc_pack": True,
                     "calendoc_offer": "avantage",
-                    "calendoc_credit_ids": env[
-                        "calendoc.credit.kind"
-                    ]._credit_commands({"appointment": 10}),
+                    "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                        {"appointment": 10}
+                    ),
                 }
             ),
             1,
