@@ -30,6 +30,7 @@ class CalendocPack(models.Model):
     date_start = fields.Date(string="Paid on", required=True)
     date_end = fields.Date(string="Valid until", required=True, tracking=True)
     credits_granted = fields.Integer(
+        string="Total credits granted",
         readonly=True,
         help="Credits of every kind granted with the pack: the base of its "
         "low-credit alert.",
