@@ -71,7 +71,7 @@ class CalendocCreditKind(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         kinds = super().create(vals_list)
-        self.env.registry.clear_cache()  # _codes, _charge_rule
+        self.env.registry.clear_cache()  # _codes, _charge_rules
         return kinds
 
     def write(self, vals):
@@ -83,7 +83,7 @@ class CalendocCreditKind(models.Model):
                 )
             )
         result = super().write(vals)
-        self.env.registry.clear_cache()  # _codes, _charge_rule
+        self.env.registry.clear_cache()  # _codes, _charge_rules
         return result
 
     @api.ondelete(at_uninstall=False)
@@ -95,7 +95,7 @@ class CalendocCreditKind(models.Model):
 
     def unlink(self):
         result = super().unlink()
-        self.env.registry.clear_cache()  # _codes, _charge_rule
+        self.env.registry.clear_cache()  # _codes, _charge_rules
         return result
 
     # --- business methods --------------------------------------------------------
