@@ -314,7 +314,7 @@ class CalendocWallet(models.Model):
         if by_sql:
             moves = Move.browse([row[1] for row in rows if row[0] == "move"])
             # the packs' one2many of moves, if read in this transaction, grew
-            self.env["calendoc.pack"].invalidate_model(["move_ids", "grant_move_ids"])
+            self.env["calendoc.pack"].invalidate_model(["move_ids"])
         else:
             moves = Move.create(
                 [
