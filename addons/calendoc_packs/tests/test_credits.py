@@ -362,6 +362,11 @@ class TestCredits(PacksCase):
         self.assertIn("&lt;b&gt;Dr&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;", html)
         self.assertNotIn("<b>Dr</b>", html)
 
+    def test_charges_append_their_moves_in_sql_on_a_standard_install(self):
+        """The ledger's hot path: no installed addon extends the ledger model
+        in a way that sends charges through the ORM's create."""
+        self.assertTrue(self.env["calendoc.credit.move"]._calendoc_sql_insert_ok())
+
     def test_sql_charge_stores_what_create_stores(self):
         """The charge appends its moves in SQL; the same charge through the
         ORM path (an extended ledger model) stores the same values."""
