@@ -1,5 +1,10 @@
+from collections import namedtuple
+
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
+
+# The credits left of one kind, as the statement and the portal show them.
+KindBalance = namedtuple("KindBalance", "code name credits")
 
 
 def kind_selection(model):
@@ -71,7 +76,7 @@ class CalendocCreditKind(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         kinds = super().create(vals_list)
-        self.env.registry.clear_cache()  # _codes, _charge_rules
+        self.env.registry.clear_cache()  # _kinds
         return kinds
 
     def write(self, vals):
@@ -83,7 +88,7 @@ class CalendocCreditKind(models.Model):
                 )
             )
         result = super().write(vals)
-        self.env.registry.clear_cache()  # _codes, _charge_rules
+        self.env.registry.clear_cache()  # _kinds
         return result
 
     @api.ondelete(at_uninstall=False)
@@ -95,7 +100,7 @@ class CalendocCreditKind(models.Model):
 
     def unlink(self):
         result = super().unlink()
-        self.env.registry.clear_cache()  # _codes, _charge_rules
+        self.env.registry.clear_cache()  # _kinds
         return result
 
     # --- business methods --------------------------------------------------------
@@ -103,32 +108,32 @@ class CalendocCreditKind(models.Model):
     def _selection(self):
         """The kinds as a selection (code, name in the user's language): the
         values of the ledger's ``kind``."""
-        # sudo: the kinds are the firm's configuration, named wherever credits are
-        return [(kind.code, kind.name) for kind in self.sudo().search([])]
+        return [(code, kind["name"]) for code, kind in self._kinds().items()]
 
     @api.model
-    @tools.ormcache()
     def _codes(self):
         """The codes of every kind, in their order: the kinds a balance has."""
-        # sudo: read by every charge, whoever books (a patient online)
-        return tuple(self.sudo().search([]).mapped("code"))
+        return tuple(self._kinds())
 
     @api.model
     def _charge_rule(self, code):
-        """How a consumption of the kind ``code`` is charged: a dict with its
-        ``name`` (in the user's language), the ``sources`` that pay for it in
-        order (its own code first, then the kinds that also pay for it, in
-        their order), and its ``per_sms_segment`` and ``free_with_standard``
-        flags. An unknown code is refused."""
-        rule = self._charge_rules().get(code)
+        """How a consumption of the kind ``code`` is charged: see ``_kinds``.
+        An unknown code is refused."""
+        rule = self._kinds().get(code)
         if rule is None:
             raise UserError(self.env._("%(code)s is not a kind of credits.", code=code))
         return rule
 
     @api.model
     @tools.ormcache("self.env.lang")
-    def _charge_rules(self):
-        # sudo: read by every charge, whoever books (a patient online)
+    def _kinds(self):
+        """Every kind by code, in their order (read by every charge and every
+        balance, hence cached): its ``name`` in the user's language, the
+        ``sources`` that pay for its consumption in order (its own code first,
+        then the kinds that also pay for it, in their order), its
+        ``per_sms_segment`` and ``free_with_standard`` flags."""
+        # sudo: the firm's configuration, read by every charge, whoever books
+        # (a patient online), and named to every client
         kinds = self.sudo().search([])
         return {
             kind.code: {

@@ -5,6 +5,8 @@ from odoo import fields, models
 
 from odoo.addons.calendoc_agenda.tools.tz import timezone
 
+from .calendoc_credit_kind import KindBalance
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -71,12 +73,13 @@ class ResPartner(models.Model):
         return self._calendoc_valid_packs()._balances()
 
     def _calendoc_balance_lines(self):
-        """Credits left in valid packs as (kind, balance) pairs, every kind in
-        its order: what the statement and the portal show."""
+        """Credits left in valid packs as ``KindBalance(code, name, credits)``,
+        every kind in its order: what the statement and the portal show."""
         balances = self._calendoc_balances()
-        # sudo: the kinds are the firm's configuration, named to every client
-        kinds = self.env["calendoc.credit.kind"].sudo().search([])
-        return [(kind, balances.get(kind.code, 0)) for kind in kinds]
+        return [
+            KindBalance(code, kind["name"], balances[code])
+            for code, kind in self.env["calendoc.credit.kind"]._kinds().items()
+        ]
 
     def _calendoc_check_low_credits(self, lefts):
         """Warn once per pack whose credits left fell under its offer's

@@ -98,7 +98,7 @@ class TestCreditKinds(PacksCase):
         )
         self.assertEqual(wizard._totals()["fax"], {"in": 5, "out": 2})
         self.assertEqual(
-            [(kind.code, balance) for kind, balance in wizard._balance_lines()],
+            [(line.code, line.credits) for line in wizard._balance_lines()],
             [("appointment", 0), ("sms", 0), ("combined", 0), ("fax", 3)],
         )
         self.assertIn('class="o_calendoc_fax_balance">3<', wizard.balances_html)

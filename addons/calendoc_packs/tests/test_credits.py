@@ -273,7 +273,7 @@ class TestCredits(PacksCase):
         self.assertEqual(sum(wizard.move_ids.mapped("quantity")), self.ledger_sum())
         self.assertEqual(wizard._totals()["appointment"], {"in": 5, "out": 1})
         # 10 SMS credits - 3 - 1 for the booking's SMS confirmation
-        balances = {kind.code: balance for kind, balance in wizard._balance_lines()}
+        balances = {line.code: line.credits for line in wizard._balance_lines()}
         self.assertEqual((balances["appointment"], balances["sms"]), (4, 6))
         csv_text = wizard._csv_content().decode("utf-8-sig")
         self.assertEqual(len(csv_text.strip().splitlines()), 1 + len(wizard.move_ids))

@@ -82,8 +82,7 @@ class CalendocStatementWizard(models.TransientModel):
                 else False
             )
             wizard.balances_html = self.env["ir.qweb"]._render(
-                "calendoc_packs.credit_balances",
-                {"lines": wizard._balance_lines(), "valid_until": wizard.valid_until},
+                "calendoc_packs.credit_balances", {"lines": wizard._balance_lines()}
             )
 
     def _check_statement_access(self):
@@ -101,8 +100,9 @@ class CalendocStatementWizard(models.TransientModel):
             )
 
     def _balance_lines(self):
-        """The account's credits left as (kind, balance) pairs, every kind in
-        its order (the statement's dialog, PDF and portal page)."""
+        """The account's credits left as ``KindBalance(code, name, credits)``,
+        every kind in its order (the statement's dialog, PDF and portal
+        page)."""
         self.ensure_one()
         self._check_statement_access()
         return self.account_id._calendoc_balance_lines() if self.account_id else []
