@@ -168,7 +168,9 @@ def hot_account(env, label, credits):
             "type": "service",
             "is_calendoc_pack": True,
             "calendoc_offer": "premium",
-            "calendoc_combined_credits": credits,
+            "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                {"combined": credits}
+            ),
         }
     )
     pack = env["calendoc.pack"]._create_pack(
@@ -616,7 +618,9 @@ def load_statement_account(registry, moves):
                 "type": "service",
                 "is_calendoc_pack": True,
                 "calendoc_offer": "premium",
-                "calendoc_combined_credits": granted,
+                "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                    {"combined": granted}
+                ),
             }
         )
         pack = env["calendoc.pack"].create(
@@ -627,7 +631,7 @@ def load_statement_account(registry, moves):
                 "offer_id": env["calendoc.offer"]._for_code("premium").id,
                 "date_start": date_from,
                 "date_end": date_from + timedelta(days=183),
-                "combined_credits": granted,
+                "credits_granted": granted,
             }
         )
         env["calendoc.wallet"]._lock_for_account(account)
@@ -807,18 +811,17 @@ def bench_statement(registry, args, results):
             )
             return (
                 len(wizard.move_ids),
-                wizard.appointment_balance,
-                wizard.sms_balance,
-                wizard.combined_balance,
+                wizard.balances_html,
                 wizard.valid_until,
             )
 
-        runs, (count, *balances) = timed(env, compute, args.repeat)
+        runs, (count, *_balances) = timed(env, compute, args.repeat)
+        combined = env["res.partner"].browse(account_id)._calendoc_balances()
         results.append(
             statement_line(
                 "wizard: create + move_ids + balances",
                 runs,
-                "%d moves, combined balance %d" % (count, balances[2]),
+                "%d moves, combined balance %d" % (count, combined["combined"]),
             )
         )
         # what the dialog (calendoc_statement_wizard_view_form) shows
@@ -826,10 +829,7 @@ def bench_statement(registry, args, results):
             "account_id": {"fields": {"display_name": {}}},
             "date_from": {},
             "date_to": {},
-            "appointment_balance": {},
-            "sms_balance": {},
-            "combined_balance": {},
-            "valid_until": {},
+            "balances_html": {},
             "move_count": {},
         }
 
@@ -910,8 +910,8 @@ def bench_statement(registry, args, results):
         # the query of _balances_after() (and of the charge's balances)
         env.cr.execute(
             "EXPLAIN (ANALYZE, BUFFERS) SELECT p.id, b.* FROM unnest(%s::int[]) "
-            "AS p(id), LATERAL calendoc_pack_balances(p.id) AS b",
-            [pack.ids],
+            "AS p(id), LATERAL calendoc_pack_balances(p.id, %s::varchar[]) AS b",
+            [pack.ids, list(env["calendoc.credit.kind"]._codes())],
         )
         plan = [line for (line,) in env.cr.fetchall()]
     print("  EXPLAIN ANALYZE of _balances_after() on this %d-move pack:" % (moves + 1))

@@ -192,7 +192,9 @@ def bench_push(env, google, connection, apt_type, requester, appointments, size)
                 "name": "BENCH Google pack",
                 "is_calendoc_pack": True,
                 "calendoc_offer": "avantage",
-                "calendoc_appointment_credits": appointments,
+                "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                    {"appointment": appointments}
+                ),
             }
         )
         env["calendoc.pack"]._create_pack(

@@ -112,7 +112,9 @@ def ensure_data(env):
             "type": "service",
             "is_calendoc_pack": True,
             "calendoc_offer": "premium",
-            "calendoc_combined_credits": 1000000,
+            "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                {"combined": 1000000}
+            ),
             "sale_ok": False,
         }
     )

@@ -129,8 +129,9 @@ def build_account(env, name, code, mark, line_number, mobile):
             "type": "service",
             "is_calendoc_pack": True,
             "calendoc_offer": "avantage",
-            "calendoc_appointment_credits": 10,
-            "calendoc_sms_credits": 10,
+            "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                {"appointment": 10, "sms": 10}
+            ),
         }
     )
     pack = env["calendoc.pack"]._create_pack(account, template, 1, f"{mark}-{code}")

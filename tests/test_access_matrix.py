@@ -26,6 +26,10 @@ CONFIG = (
 SYSTEM_MODELS = {
     "calendoc.offer": "offers of the firm: everyone reads, managers edit",
     "calendoc.sms.tariff": "the firm's SMS prices",
+    "calendoc.credit.kind": "the firm's kinds of credits: everyone reads, managers "
+    "edit",
+    "calendoc.product.credit": "the credits of the firm's packs for sale: everyone "
+    "reads, product and sales managers edit",
     "calendoc.syntec.index": "public index values, managers only",
     "calendoc.price.revision": "the firm's price history, managers only",
     "calendoc.price.revision.line": "the firm's price history, managers only",
@@ -209,7 +213,9 @@ class TestAccessMatrix(CalendocCase):
                 "name": "Matrix pack",
                 "is_calendoc_pack": True,
                 "calendoc_offer": "avantage",
-                "calendoc_appointment_credits": 10,
+                "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                    {"appointment": 10}
+                ),
             }
         )
         pack = env["calendoc.pack"]._create_pack(cls.account, template, 1, "matrix")

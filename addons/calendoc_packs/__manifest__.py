@@ -2,7 +2,7 @@
     "name": "CalenDoc Packs",
     "summary": "Prepaid offers and packs of appointment and SMS credits, sold and "
     "invoiced with Odoo sales, payments and accounting",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
@@ -18,6 +18,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/calendoc_packs_security.xml",
+        "data/calendoc_credit_kinds.xml",
         "data/calendoc_packs_data.xml",
         "views/product_template_views.xml",
         "views/calendoc_pack_views.xml",

@@ -26,8 +26,9 @@ def provide_credits(env, account):
             "type": "service",
             "is_calendoc_pack": True,
             "calendoc_offer": "premium",
-            "calendoc_appointment_credits": 1000,
-            "calendoc_sms_credits": 1000,
+            "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                {"appointment": 1000, "sms": 1000}
+            ),
         }
     )
     env["calendoc.pack"]._create_pack(account, template, 1, key_prefix="sms-tests")

@@ -1,4 +1,6 @@
 from . import calendoc_offer
+from . import calendoc_credit_kind
+from . import calendoc_product_credit
 from . import product_template
 from . import calendoc_wallet
 from . import calendoc_pack

@@ -3,12 +3,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .calendoc_credit_move import KINDS
-
 
 class CalendocPack(models.Model):
     """A pack bought and paid by a client account: its credits and its validity.
-    The credits themselves live in the ledger (calendoc.credit.move)."""
+    The credits themselves live in the ledger (calendoc.credit.move): the
+    pack's grant rows are its lines, one (kind, credits) per kind granted."""
 
     _name = "calendoc.pack"
     _description = "Purchased pack"
@@ -30,9 +29,18 @@ class CalendocPack(models.Model):
     offer_id = fields.Many2one("calendoc.offer", required=True, ondelete="restrict")
     date_start = fields.Date(string="Paid on", required=True)
     date_end = fields.Date(string="Valid until", required=True, tracking=True)
-    appointment_credits = fields.Integer()
-    sms_credits = fields.Integer(string="SMS credits")
-    combined_credits = fields.Integer()
+    credits_granted = fields.Integer(
+        string="Total credits granted",
+        readonly=True,
+        help="Credits of every kind granted with the pack: the base of its "
+        "low-credit alert.",
+    )
+    grant_move_ids = fields.One2many(
+        "calendoc.credit.move",
+        "pack_id",
+        string="Credits granted",
+        domain=[("move_type", "=", "grant")],
+    )
     invoice_line_id = fields.Many2one(
         "account.move.line",
         string="Invoice line",
@@ -105,6 +113,7 @@ class CalendocPack(models.Model):
             raise UserError(self.env._("A pack is granted for a positive quantity."))
         start = account._calendoc_today()
         months = template.calendoc_validity_months or offer.validity_months
+        credits = template._calendoc_credits(quantity)
         pack = self.create(
             {
                 "name": template.name,
@@ -113,37 +122,34 @@ class CalendocPack(models.Model):
                 "offer_id": offer.id,
                 "date_start": start,
                 "date_end": start + relativedelta(months=months),
-                "appointment_credits": template.calendoc_appointment_credits * quantity,
-                "sms_credits": template.calendoc_sms_credits * quantity,
-                "combined_credits": template.calendoc_combined_credits * quantity,
+                "credits_granted": sum(credits.values()),
                 "invoice_line_id": invoice_line.id if invoice_line else False,
             }
         )
-        pack._grant(key_prefix=key_prefix)
+        pack._grant(credits, key_prefix=key_prefix)
         return pack
 
-    def _grant(self, key_prefix):
-        """Write the grant rows of this new pack and extend the account's other
-        valid packs to its end."""
+    def _grant(self, credits, key_prefix):
+        """Write the grant rows of this new pack, ``credits`` per kind code, and
+        extend the account's other valid packs to its end."""
         self.ensure_one()
         account = self.account_id
         self.env["calendoc.wallet"]._lock_for_account(account)
-        Move = self.env["calendoc.credit.move"]
-        for kind, _label in KINDS:
-            credits = self[f"{kind}_credits"]
-            if credits:
-                Move.create(
-                    {
-                        "account_id": account.id,
-                        "pack_id": self.id,
-                        "move_type": "grant",
-                        "kind": kind,
-                        "quantity": credits,
-                        "balance_after": credits,
-                        "key": f"{key_prefix}:{kind}",
-                        "description": self.name,
-                    }
-                )
+        self.env["calendoc.credit.move"].create(
+            [
+                {
+                    "account_id": account.id,
+                    "pack_id": self.id,
+                    "move_type": "grant",
+                    "kind": kind,
+                    "quantity": quantity,
+                    "balance_after": quantity,
+                    "key": f"{key_prefix}:{kind}",
+                    "description": self.name,
+                }
+                for kind, quantity in credits.items()
+            ]
+        )
         older = account._calendoc_valid_packs() - self
         for pack in older.filtered(lambda p: p.date_end < self.date_end):
             pack.date_end = self.date_end
@@ -164,9 +170,9 @@ class CalendocPack(models.Model):
         )
 
     def _balances(self):
-        """Credits left per kind in these packs."""
+        """Credits left per kind code in these packs, every kind in its order."""
         balances = self.env["calendoc.credit.move"]._balances_after(self)
-        result = dict.fromkeys((kind for kind, _label in KINDS), 0)
+        result = dict.fromkeys(self.env["calendoc.credit.kind"]._codes(), 0)
         for (_pack_id, kind), balance in balances.items():
             result[kind] += balance
         return result

@@ -18,11 +18,12 @@ class ProductTemplate(models.Model):
         store=True,
         readonly=False,
     )
-    calendoc_appointment_credits = fields.Integer(string="Appointment credits")
-    calendoc_sms_credits = fields.Integer(string="SMS credits")
-    calendoc_combined_credits = fields.Integer(
-        string="Combined credits",
-        help="Credits spent by appointments and SMS segments alike.",
+    calendoc_credit_ids = fields.One2many(
+        "calendoc.product.credit",
+        "product_tmpl_id",
+        string="Credits",
+        copy=True,
+        help="The credits of each kind the pack gives.",
     )
 
     @api.depends("calendoc_offer")
@@ -36,18 +37,12 @@ class ProductTemplate(models.Model):
         "is_calendoc_pack",
         "calendoc_offer",
         "calendoc_validity_months",
-        "calendoc_appointment_credits",
-        "calendoc_sms_credits",
-        "calendoc_combined_credits",
+        "calendoc_credit_ids",
     )
     def _check_calendoc_pack(self):
         for template in self.filtered("is_calendoc_pack"):
-            credits = (
-                template.calendoc_appointment_credits,
-                template.calendoc_sms_credits,
-                template.calendoc_combined_credits,
-            )
-            if min(credits) < 0 or not any(credits):
+            credits = template.calendoc_credit_ids.mapped("credits")
+            if not credits or min(credits) <= 0:
                 raise ValidationError(
                     self.env._(
                         "The pack %(pack)s must give a positive number of credits.",
@@ -62,3 +57,12 @@ class ProductTemplate(models.Model):
                         pack=template.name,
                     )
                 )
+
+    def _calendoc_credits(self, quantity=1):
+        """The credits this pack gives per kind code, ``quantity`` times, in the
+        kinds' order."""
+        self.ensure_one()
+        return {
+            line.kind_id.code: line.credits * quantity
+            for line in self.calendoc_credit_ids
+        }

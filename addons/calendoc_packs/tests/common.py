@@ -34,14 +34,14 @@ class PacksCase(CalendocCase):
     def setUpClass(cls):
         super().setUpClass()
         Template = cls.env["product.template"]
+        credits = cls.env["calendoc.credit.kind"]._credit_commands
         cls.pack_rdv = Template.create(
             {
                 "name": "Pack Avantage 5 RDV",
                 "type": "service",
                 "is_calendoc_pack": True,
                 "calendoc_offer": "avantage",
-                "calendoc_appointment_credits": 5,
-                "calendoc_sms_credits": 10,
+                "calendoc_credit_ids": credits({"appointment": 5, "sms": 10}),
                 "list_price": 100.0,
             }
         )
@@ -51,7 +51,7 @@ class PacksCase(CalendocCase):
                 "type": "service",
                 "is_calendoc_pack": True,
                 "calendoc_offer": "premium",
-                "calendoc_combined_credits": 3,
+                "calendoc_credit_ids": credits({"combined": 3}),
                 "list_price": 10.0,
             }
         )

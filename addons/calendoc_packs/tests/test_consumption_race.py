@@ -50,7 +50,9 @@ class TestConsumptionRace(BaseCase):
                     "type": "service",
                     "is_calendoc_pack": True,
                     "calendoc_offer": "premium",
-                    "calendoc_combined_credits": CREDITS,
+                    "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                        {"combined": CREDITS}
+                    ),
                 }
             )
             env["calendoc.pack"]._create_pack(account, template, 1, key_prefix="race")

@@ -273,7 +273,8 @@ class TestCredits(PacksCase):
         self.assertEqual(sum(wizard.move_ids.mapped("quantity")), self.ledger_sum())
         self.assertEqual(wizard._totals()["appointment"], {"in": 5, "out": 1})
         # 10 SMS credits - 3 - 1 for the booking's SMS confirmation
-        self.assertEqual((wizard.appointment_balance, wizard.sms_balance), (4, 6))
+        balances = {line.code: line.credits for line in wizard._balance_lines()}
+        self.assertEqual((balances["appointment"], balances["sms"]), (4, 6))
         csv_text = wizard._csv_content().decode("utf-8-sig")
         self.assertEqual(len(csv_text.strip().splitlines()), 1 + len(wizard.move_ids))
         sms_row = [row for row in csv_text.splitlines() if ";-3;" in row]
@@ -295,7 +296,9 @@ class TestCredits(PacksCase):
                 "type": "service",
                 "is_calendoc_pack": True,
                 "calendoc_offer": "premium",
-                "calendoc_combined_credits": 2000,
+                "calendoc_credit_ids": self.env[
+                    "calendoc.credit.kind"
+                ]._credit_commands({"combined": 2000}),
             }
         )
         self.grant(big, key="big")
@@ -359,6 +362,11 @@ class TestCredits(PacksCase):
         self.assertIn("&lt;b&gt;Dr&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;", html)
         self.assertNotIn("<b>Dr</b>", html)
 
+    def test_charges_append_their_moves_in_sql_on_a_standard_install(self):
+        """The ledger's hot path: no installed addon extends the ledger model
+        in a way that sends charges through the ORM's create."""
+        self.assertTrue(self.env["calendoc.credit.move"]._calendoc_sql_insert_ok())
+
     def test_sql_charge_stores_what_create_stores(self):
         """The charge appends its moves in SQL; the same charge through the
         ORM path (an extended ledger model) stores the same values."""
@@ -381,7 +389,7 @@ class TestCredits(PacksCase):
             .sorted("id")
         )
         c1, c2 = self.account.calendoc_pack_ids.filtered(
-            lambda p: p.combined_credits
+            lambda p: p.product_tmpl_id == self.pack_combined
         ).sorted("id")
         plan = ["pack_id", "kind", "quantity", "balance_after", "key", "sms_segments"]
         self.assertEqual(

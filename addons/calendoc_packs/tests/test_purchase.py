@@ -39,7 +39,10 @@ class TestPurchase(PacksCase):
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         pack = self.account.calendoc_pack_ids
         self.assertEqual(len(pack), 1)
-        self.assertEqual((pack.appointment_credits, pack.sms_credits), (10, 20))
+        self.assertEqual(
+            {move.kind: move.quantity for move in pack.grant_move_ids},
+            {"appointment": 10, "sms": 20},
+        )
         self.assertEqual(pack.invoice_id, invoice)
         self.assertEqual(self.account._calendoc_balances()["appointment"], 10)
         self.assertEqual(self.account.calendoc_offer, "avantage")

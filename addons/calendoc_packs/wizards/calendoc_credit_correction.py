@@ -3,7 +3,7 @@ import uuid
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.calendoc_credit_move import KINDS
+from ..models.calendoc_credit_kind import kind_selection
 
 
 class CalendocCreditCorrection(models.TransientModel):
@@ -16,11 +16,18 @@ class CalendocCreditCorrection(models.TransientModel):
     pack_id = fields.Many2one(
         "calendoc.pack", required=True, domain="[('account_id', '=', account_id)]"
     )
-    kind = fields.Selection(KINDS, required=True, default="appointment")
+    kind = fields.Selection(
+        selection=kind_selection,
+        required=True,
+        default=lambda self: self._default_kind(),
+    )
     quantity = fields.Integer(
         required=True, help="Credits to add (or remove, if negative)."
     )
     reason = fields.Text(required=True)
+
+    def _default_kind(self):
+        return next(iter(self.env["calendoc.credit.kind"]._codes()), False)
 
     def action_apply(self):
         """Append a correction row (managers only); the balance may not go below 0."""

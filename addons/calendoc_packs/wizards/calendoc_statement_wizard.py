@@ -55,9 +55,10 @@ class CalendocStatementWizard(models.TransientModel):
     date_to = fields.Date(required=True, default=fields.Date.context_today)
     move_ids = fields.Many2many("calendoc.credit.move", compute="_compute_move_ids")
     move_count = fields.Integer(string="Moves", compute="_compute_summary")
-    appointment_balance = fields.Integer(compute="_compute_summary")
-    sms_balance = fields.Integer(string="SMS balance", compute="_compute_summary")
-    combined_balance = fields.Integer(compute="_compute_summary")
+    # rendered by the template calendoc_packs.credit_balances, which escapes
+    balances_html = fields.Html(
+        string="Credits left", compute="_compute_summary", sanitize=False
+    )
     valid_until = fields.Date(compute="_compute_summary")
 
     @api.depends("account_id", "date_from", "date_to")
@@ -75,16 +76,13 @@ class CalendocStatementWizard(models.TransientModel):
             wizard.move_count = (
                 Move.search_count(wizard._moves_domain()) if wizard.account_id else 0
             )
-            balances = (
-                wizard.account_id._calendoc_balances() if wizard.account_id else {}
-            )
-            wizard.appointment_balance = balances.get("appointment", 0)
-            wizard.sms_balance = balances.get("sms", 0)
-            wizard.combined_balance = balances.get("combined", 0)
             wizard.valid_until = (
                 wizard.account_id._calendoc_valid_packs()[:1].date_end
                 if wizard.account_id
                 else False
+            )
+            wizard.balances_html = self.env["ir.qweb"]._render(
+                "calendoc_packs.credit_balances", {"lines": wizard._balance_lines()}
             )
 
     def _check_statement_access(self):
@@ -100,6 +98,14 @@ class CalendocStatementWizard(models.TransientModel):
                     "You may not read the consumption statement of this client account."
                 )
             )
+
+    def _balance_lines(self):
+        """The account's credits left as ``KindBalance(code, name, credits)``,
+        every kind in its order (the statement's dialog, PDF and portal
+        page)."""
+        self.ensure_one()
+        self._check_statement_access()
+        return self.account_id._calendoc_balance_lines() if self.account_id else []
 
     def _period(self):
         """The period as naive UTC datetimes [start, end)."""
@@ -197,7 +203,7 @@ class CalendocStatementWizard(models.TransientModel):
         "quantity",
         "balance_after",
         "description",
-        "sms",
+        "sms_segments",
         "pack",
     )
 

@@ -51,7 +51,9 @@ class TestOnlineBookingUi(HttpCase):
                 "type": "service",
                 "is_calendoc_pack": True,
                 "calendoc_offer": "avantage",
-                "calendoc_appointment_credits": 5,
+                "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                    {"appointment": 5}
+                ),
                 "list_price": 100.0,
             }
         )
@@ -142,7 +144,9 @@ class TestOnlineBookingUi(HttpCase):
                     "type": "service",
                     "is_calendoc_pack": True,
                     "calendoc_offer": "avantage",
-                    "calendoc_appointment_credits": 10,
+                    "calendoc_credit_ids": env["calendoc.credit.kind"]._credit_commands(
+                        {"appointment": 10}
+                    ),
                 }
             ),
             1,
