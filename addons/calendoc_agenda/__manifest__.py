@@ -40,6 +40,9 @@
         "demo/calendoc_agenda_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "calendoc_agenda/static/src/js/slot_taken_error.js",
+        ],
         "web.assets_tests": [
             "calendoc_agenda/static/tests/tours/**/*",
         ],

@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_datetime
 
+from ..exceptions import SlotTakenError
 from ..tools import params
 
 STATES = [
@@ -418,7 +419,7 @@ class CalendarEvent(models.Model):
             row = self.env.cr.fetchone()
             if row:
                 other = self.browse(row[0])
-                raise ValidationError(
+                raise SlotTakenError(
                     self.env._(
                         "%(practitioner)s already has an appointment from %(start)s "
                         "to %(stop)s.",
@@ -443,7 +444,7 @@ class CalendarEvent(models.Model):
             self.env.invalidate_all()
             if exc.diag.constraint_name != OVERLAP_CONSTRAINT:
                 raise
-            raise ValidationError(
+            raise SlotTakenError(
                 self.env._(
                     "This slot was just taken by another booking. Please choose "
                     "another slot."

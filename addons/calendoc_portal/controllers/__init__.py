@@ -1,1 +1,9 @@
-from . import booking, portal, signup
+from . import (
+    booking,
+    portal,
+    portal_appointments,
+    portal_delegations,
+    portal_messages,
+    portal_packs,
+    signup,
+)

@@ -8,25 +8,14 @@ sent by the visitor is checked by the model methods it calls; errors come back
 as a message on the page with an HTTP 4xx status, never as a stack trace.
 """
 
-import logging
-from collections import Counter, OrderedDict
-from datetime import datetime, time, timedelta
-
-import pytz
-
 from odoo import fields, http
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.http import request
-from odoo.tools import format_date, format_datetime
 
+from odoo.addons.calendoc_agenda.exceptions import SlotTakenError
 from odoo.addons.calendoc_agenda.tools import params
-from odoo.addons.calendoc_agenda.tools.phone import to_e164
-from odoo.addons.calendoc_agenda.tools.tz import timezone, tz_name
-
-_logger = logging.getLogger(__name__)
 
 HONEYPOT = "website_url"
-NEXT_SLOTS = 6
 # weeks a page may be asked for (the appointment type's horizon limits it more)
 MAX_WEEKS = 520
 
@@ -66,7 +55,11 @@ class CalendocOnlineBooking(http.Controller):
         practice = self._practice(key)
         if not practice:
             return self._not_found()
-        apt_type, practitioner, start = self._chosen(practice, kw)
+        apt_type, practitioner = practice._online_choice(
+            params.parse_id(kw.get("type_id")),
+            params.parse_id(kw.get("practitioner_id")),
+        )
+        start = _parse_start(kw.get("start"))
         if not (apt_type and practitioner and start):
             return self._render_slots(
                 practice,
@@ -77,8 +70,12 @@ class CalendocOnlineBooking(http.Controller):
         if request.httprequest.method == "GET":
             if self._throttled("limit_ip_pages", self._ip()):
                 return self._too_many(practice)
-            if not self._engine()._is_slot_free(
-                apt_type, practitioner, start, online=True
+            # sudo: the engine reads the practitioner's agenda (free or not),
+            # which the visitor may not
+            if (
+                not request.env["calendoc.slot.engine"]
+                .sudo()
+                ._is_slot_free(apt_type, practitioner, start, online=True)
             ):
                 return self._render_slots(
                     practice, kw, error=self._taken_message(), status=409
@@ -118,10 +115,6 @@ class CalendocOnlineBooking(http.Controller):
             event._calendoc_online_cancel()
         except UserError as exc:
             return self._render_appointment(event, token, error=exc.args[0], status=400)
-        if event.calendoc_requester_id.email:
-            event._calendoc_online_send_email(
-                event.calendoc_requester_id.email, request.env.lang, "cancelled"
-            )
         return request.redirect(f"/rdv/appointment/{event.id}/{token}?done=cancelled")
 
     @http.route(
@@ -162,16 +155,12 @@ class CalendocOnlineBooking(http.Controller):
             )
         try:
             event._calendoc_online_move(start)
-        except ValidationError:
+        except SlotTakenError:
             return self._render_move(
                 event, token, kw, error=self._taken_message(), status=409
             )
         except UserError as exc:
             return self._render_move(event, token, kw, error=exc.args[0], status=400)
-        if event.calendoc_requester_id.email:
-            event._calendoc_online_send_email(
-                event.calendoc_requester_id.email, request.env.lang, "moved"
-            )
         return request.redirect(f"/rdv/appointment/{event.id}/{token}?done=moved")
 
     # --- booking ---------------------------------------------------------------
@@ -189,8 +178,7 @@ class CalendocOnlineBooking(http.Controller):
             )
         if self._throttled("limit_ip", self._ip()):
             return self._too_many(practice)
-        region = (practice.country_id or practice.account_id.country_id).code or "FR"
-        mobile = to_e164(params.parse_text(kw.get("mobile")), region)
+        mobile = practice._online_e164(params.parse_text(kw.get("mobile")))
         if mobile and self._throttled("limit_phone", mobile):
             return self._too_many(practice)
         identity = {
@@ -203,21 +191,25 @@ class CalendocOnlineBooking(http.Controller):
             "accept_terms": kw.get("accept_terms"),
             "accept_sms": kw.get("accept_sms"),
         }
-        Event = self._events()
+        # sudo: a visitor books through _calendoc_online_book only, which
+        # checks the practice, the type, the slot and every field he sent.
+        Event = request.env["calendar.event"].sudo()
         try:
             event = Event._calendoc_online_book(apt_type, practitioner, start, identity)
-        except ValidationError:
+        except SlotTakenError:
             # the slot was taken between display and confirm (the database
             # refused the second booking): say so and offer the next ones
             request.env.invalidate_all()
             return self._render_slots(
                 practice,
-                dict(kw, week=self._week_of(practice, start)),
+                dict(kw, week=practice._online_week_of(start)),
                 error=self._taken_message(),
                 status=409,
                 after=start,
             )
         except UserError as exc:
+            # any other refusal (the agenda's ValidationError included): the
+            # form again, with what is wrong
             return self._render_form(
                 practice,
                 apt_type,
@@ -250,23 +242,10 @@ class CalendocOnlineBooking(http.Controller):
             return None
         return event
 
-    def _events(self):
-        # sudo: a visitor books through _calendoc_online_book only, which
-        # checks the practice, the type, the slot and every field he sent.
-        return request.env["calendar.event"].sudo()
-
-    def _engine(self):
-        return request.env["calendoc.slot.engine"].sudo()
-
-    def _chosen(self, practice, kw):
-        """Type, practitioner and start sent by the page, if valid here."""
-        types = practice._online_types()
-        apt_type = types.filtered(lambda t: t.id == params.parse_id(kw.get("type_id")))
-        practitioners = apt_type.practitioner_ids or practice.practitioner_ids
-        practitioner = practitioners.filtered(
-            lambda p: p.id == params.parse_id(kw.get("practitioner_id"))
-        )
-        return apt_type, practitioner, _parse_start(kw.get("start"))
+    def _week(self, kw):
+        """The week asked (0: this one); the model keeps it within the type's
+        horizon."""
+        return params.parse_int(kw.get("week"), 0, MAX_WEEKS, 0)
 
     def _ip(self):
         return request.httprequest.remote_addr or "unknown"
@@ -307,167 +286,18 @@ class CalendocOnlineBooking(http.Controller):
             "This slot was just booked by someone else. Here are the next free ones."
         )
 
-    def _tz(self, practice):
-        return timezone(practice.tz)
-
-    def _week_bounds(self, practice, week):
-        """Naive UTC bounds of the practice's local week ``week`` (0: this one)."""
-        tz = self._tz(practice)
-        today = datetime.now(tz).date()
-        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
-        local = [datetime.combine(monday + timedelta(days=n), time()) for n in (0, 7)]
-        bounds = [
-            tz.localize(d).astimezone(pytz.utc).replace(tzinfo=None) for d in local
-        ]
-        return monday, bounds[0], bounds[1]
-
-    def _week_of(self, practice, start):
-        tz = self._tz(practice)
-        today = datetime.now(tz).date()
-        day = pytz.utc.localize(start).astimezone(tz).date()
-        return max(0, ((day - today).days + today.weekday()) // 7)
-
-    def _week(self, kw, apt_type):
-        """The week asked (0: this one), within what the type may be booked."""
-        return min(
-            params.parse_int(kw.get("week"), 0, MAX_WEEKS, 0), self._max_week(apt_type)
-        )
-
-    def _max_week(self, apt_type):
-        return (apt_type.max_horizon_days + 6) // 7 if apt_type else 0
-
-    def _days(self, practice, slots, any_practitioner):
-        """Slots grouped by local day: [(label, [(time label, slot)])], one
-        slot per start when any practitioner will do."""
-        tz = self._tz(practice)
-        days = OrderedDict()
-        seen = set()
-        if any_practitioner:
-            slots = self._least_busy(slots, tz)
-        for slot in slots:
-            if any_practitioner and slot["start"] in seen:
-                continue
-            seen.add(slot["start"])
-            local = pytz.utc.localize(slot["start"]).astimezone(tz)
-            day = days.get(local.date())
-            if day is None:
-                # one date label per day (Babel is slow): not one per slot
-                day = days[local.date()] = {
-                    "label": format_date(request.env, local.date(), date_format="full"),
-                    "slots": [],
-                }
-            day["slots"].append(
-                {
-                    "label": local.strftime("%H:%M"),
-                    "start": slot["start"].isoformat(),
-                    "practitioner_id": slot["practitioner_id"],
-                }
-            )
-        return list(days.values())
-
-    def _least_busy(self, slots, tz):
-        """The slots ordered so that, at each start, the practitioner with the
-        fewest appointments that (local) day comes first, ties by id: "any
-        practitioner" spreads the bookings instead of filling the first one."""
-        if not slots:
-            return slots
-        day = {}
-        for slot in slots:
-            day[id(slot)] = pytz.utc.localize(slot["start"]).astimezone(tz).date()
-        first, last = min(day.values()), max(day.values())
-        bounds = [
-            tz.localize(datetime.combine(d, time())).astimezone(pytz.utc)
-            for d in (first, last + timedelta(days=1))
-        ]
-        load = Counter()
-        # sudo: appointments are counted, never shown (the engine reads them so)
-        for event in self._events().search_fetch(
-            [
-                (
-                    "calendoc_practitioner_id",
-                    "in",
-                    list({s["practitioner_id"] for s in slots}),
-                ),
-                ("calendoc_state", "!=", "cancelled"),
-                ("start", ">=", bounds[0].replace(tzinfo=None)),
-                ("start", "<", bounds[1].replace(tzinfo=None)),
-            ],
-            ["start", "calendoc_practitioner_id"],
-        ):
-            local = pytz.utc.localize(event.start).astimezone(tz).date()
-            load[event.calendoc_practitioner_id.id, local] += 1
-        return sorted(
-            slots,
-            key=lambda s: (
-                s["start"],
-                load[s["practitioner_id"], day[id(s)]],
-                s["practitioner_id"],
-            ),
-        )
-
     def _render_slots(self, practice, kw, error=None, status=200, after=None):
-        types = practice._online_types()
-        apt_type = types.filtered(lambda t: t.id == params.parse_id(kw.get("type_id")))
-        if not apt_type and len(types) == 1:
-            apt_type = types
-        practitioners = apt_type.practitioner_ids or practice.practitioner_ids
-        practitioners = practitioners.filtered("active")
         # a visitor who let us choose ("any") is offered every practitioner's
         # slots again, also after losing a race
-        chosen = practitioners.filtered(
-            lambda p: (
-                not kw.get("any") and p.id == params.parse_id(kw.get("practitioner_id"))
-            )
+        values = practice._online_slot_page(
+            params.parse_id(kw.get("type_id")),
+            None if kw.get("any") else params.parse_id(kw.get("practitioner_id")),
+            self._week(kw),
+            after=after,
         )
-        week = self._week(kw, apt_type)
-        monday, date_from, date_to = self._week_bounds(practice, week)
-        days, next_slots = [], []
-        available = practice.account_id._calendoc_service_allowed("booking")
-        if apt_type and available:
-            slots = self._engine()._find_slots(
-                apt_type,
-                date_from,
-                date_to,
-                practitioners=chosen or None,
-                online=True,
-            )
-            days = self._days(practice, slots, not chosen)
-            if after:
-                upcoming = self._engine()._find_slots(
-                    apt_type,
-                    after,
-                    after + timedelta(days=apt_type.max_horizon_days),
-                    practitioners=chosen or None,
-                    online=True,
-                    limit=NEXT_SLOTS * max(1, len(practitioners)),
-                )
-                next_slots = self._days(practice, upcoming, not chosen)
-        values = {
-            "practice": practice,
-            "types": types,
-            "apt_type": apt_type,
-            "practitioners": practitioners,
-            "practitioner": chosen,
-            "week": week,
-            "max_week": self._max_week(apt_type),
-            "week_label": format_date(request.env, monday, date_format="long"),
-            "days": days,
-            "next_days": next_slots,
-            "available": available,
-            "error": error,
-            "names": self._practitioner_names(practitioners),
-            "key": practice._online_key(),
-        }
+        values["error"] = error
         return request.render(
             "calendoc_portal.calendoc_online_slots", values, status=status
-        )
-
-    def _practitioner_names(self, practitioners):
-        return {p.id: p.name for p in practitioners}
-
-    def _slot_label(self, practice, start):
-        return format_datetime(
-            request.env, start, tz=tz_name(practice.tz), dt_format="full"
         )
 
     def _render_form(
@@ -478,7 +308,7 @@ class CalendocOnlineBooking(http.Controller):
             "apt_type": apt_type,
             "practitioner": practitioner,
             "start": start.isoformat(),
-            "when": self._slot_label(practice, start),
+            "when": practice._online_when(start),
             "key": practice._online_key(),
             "form": {
                 name: kw.get(name) or ""
@@ -497,7 +327,6 @@ class CalendocOnlineBooking(http.Controller):
         )
 
     def _render_appointment(self, event, token, message=None, error=None, status=200):
-        practice = event.calendoc_practice_id
         messages = {
             "booked": request.env._(
                 "Your appointment is booked. A confirmation is on its way by email "
@@ -506,39 +335,20 @@ class CalendocOnlineBooking(http.Controller):
             "cancelled": request.env._("Your appointment is cancelled."),
             "moved": request.env._("Your appointment is moved."),
         }
-        values = {
-            "event": event,
-            "practice": practice,
-            "token": token,
-            "when": self._slot_label(practice, event.start),
-            "can_change": event._calendoc_online_can_change(),
-            "deadline": self._slot_label(
-                practice, event._calendoc_online_change_deadline()
-            ),
-            "message": messages.get(message),
-            "error": error,
-        }
+        values = dict(
+            event._calendoc_online_page(),
+            token=token,
+            message=messages.get(message),
+            error=error,
+        )
         return request.render(
             "calendoc_portal.calendoc_online_appointment", values, status=status
         )
 
     def _render_move(self, event, token, kw, error=None, status=200):
-        practice = event.calendoc_practice_id
-        apt_type = event.calendoc_type_id
-        week = self._week(kw, apt_type)
-        monday, date_from, date_to = self._week_bounds(practice, week)
-        slots = event._calendoc_online_slots(date_from, date_to)
-        values = {
-            "event": event,
-            "practice": practice,
-            "token": token,
-            "when": self._slot_label(practice, event.start),
-            "days": self._days(practice, slots, False),
-            "week": week,
-            "max_week": self._max_week(apt_type),
-            "week_label": format_date(request.env, monday, date_format="long"),
-            "error": error,
-        }
+        values = dict(
+            event._calendoc_online_move_page(self._week(kw)), token=token, error=error
+        )
         return request.render(
             "calendoc_portal.calendoc_online_move", values, status=status
         )

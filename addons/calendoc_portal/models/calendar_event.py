@@ -3,11 +3,11 @@ import secrets
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import email_normalize, format_datetime
+from odoo.exceptions import MissingError, UserError, ValidationError
+from odoo.tools import email_normalize, format_date, format_datetime
 
+from odoo.addons.calendoc_agenda.exceptions import SlotTakenError
 from odoo.addons.calendoc_agenda.tools import params
-from odoo.addons.calendoc_agenda.tools.phone import to_e164
 from odoo.addons.calendoc_agenda.tools.tz import tz_name
 
 _logger = logging.getLogger(__name__)
@@ -36,8 +36,9 @@ class CalendarEvent(models.Model):
         a visitor sends is checked here. A returning patient (same mobile and
         birth date in this client account) is matched silently: the visitor is
         told the same thing whether or not he was known. Raises ``UserError``
-        with a message for the visitor; a slot taken meanwhile raises the
-        agenda's ``ValidationError``."""
+        with a message for the visitor; a slot taken meanwhile (or no longer
+        offered) raises ``SlotTakenError``, any other refusal of the agenda its
+        ``ValidationError``."""
         practice = apt_type.practice_id
         if not params.parse_datetime(start):
             raise UserError(self.env._("Please choose a slot among those offered."))
@@ -59,7 +60,7 @@ class CalendarEvent(models.Model):
             )
         engine = self.env["calendoc.slot.engine"]
         if not engine._is_slot_free(apt_type, practitioner, start, online=True):
-            raise ValidationError(
+            raise SlotTakenError(
                 self.env._(
                     "This slot is no longer available. Please choose another slot."
                 )
@@ -139,15 +140,18 @@ class CalendarEvent(models.Model):
             )
 
     def _calendoc_online_cancel(self):
-        """Cancel this appointment at the patient's request (signed link)."""
+        """Cancel this appointment at the patient's request (signed link), and
+        email him so (in the language of the page)."""
         self._calendoc_online_check_change()
         self.calendoc_cancel(self.env._("Cancelled online by the patient."))
+        self._calendoc_online_notify("cancelled")
         return True
 
     def _calendoc_online_move(self, start):
         """Move this appointment to ``start`` (naive UTC), a free online slot of
-        the same practitioner and type (signed link). A slot taken meanwhile
-        raises the agenda's ``ValidationError``."""
+        the same practitioner and type (signed link), and email the patient
+        so. A slot taken meanwhile (or no longer offered) raises
+        ``SlotTakenError``."""
         self.ensure_one()
         self._calendoc_online_check_change()
         if not params.parse_datetime(start):
@@ -156,14 +160,48 @@ class CalendarEvent(models.Model):
         if not engine._is_slot_free(
             self.calendoc_type_id, self.calendoc_practitioner_id, start, online=True
         ):
-            raise ValidationError(
+            raise SlotTakenError(
                 self.env._(
                     "This slot is no longer available. Please choose another slot."
                 )
             )
         duration = self.stop - self.start
         self.write({"start": start, "stop": start + duration})
+        self._calendoc_online_notify("moved")
         return True
+
+    def _calendoc_online_page(self):
+        """What the patient's page of this appointment shows (signed link):
+        when, and until when he may change it online."""
+        self.ensure_one()
+        practice = self.calendoc_practice_id
+        return {
+            "event": self,
+            "practice": practice,
+            "when": practice._online_when(self.start),
+            "can_change": self._calendoc_online_can_change(),
+            "deadline": practice._online_when(self._calendoc_online_change_deadline()),
+        }
+
+    def _calendoc_online_move_page(self, week):
+        """What the page to move this appointment shows (signed link): the free
+        slots of its practitioner and type in the practice's local week
+        ``week`` (0: this one; at most the type's horizon)."""
+        self.ensure_one()
+        practice = self.calendoc_practice_id
+        max_week = practice._online_max_week(self.calendoc_type_id)
+        week = min(week, max_week)
+        monday, date_from, date_to = practice._online_week(week)
+        slots = self._calendoc_online_slots(date_from, date_to)
+        return {
+            "event": self,
+            "practice": practice,
+            "when": practice._online_when(self.start),
+            "days": practice._online_days(slots, False),
+            "week": week,
+            "max_week": max_week,
+            "week_label": format_date(self.env, monday, date_format="long"),
+        }
 
     def _calendoc_online_slots(self, date_from, date_to, practitioner=None):
         """Free online slots of this appointment's type and practitioner."""
@@ -175,6 +213,24 @@ class CalendarEvent(models.Model):
             practitioners=practitioner or self.calendoc_practitioner_id,
             online=True,
         )
+
+    def _calendoc_portal_appointment(self):
+        """What the client portal's page of this appointment shows, if the
+        current user may read it: ``AccessError`` or ``MissingError``
+        otherwise (a foreign, deleted or non-CalenDoc event)."""
+        self.check_access("read")
+        if not self.exists() or not self.calendoc_practitioner_id:
+            raise MissingError(self.env._("No such appointment."))
+        return {
+            # sudo: read access to this appointment was checked just above
+            "event": self.sudo(),
+            "when": format_datetime(
+                self.env,
+                self.start,
+                tz=tz_name(self.calendoc_practice_id.tz),
+                dt_format="full",
+            ),
+        }
 
     # --- helpers ---------------------------------------------------------------
     @api.model
@@ -199,9 +255,8 @@ class CalendarEvent(models.Model):
         today = fields.Date.context_today(self)
         if not birthdate or birthdate > today:
             raise UserError(self.env._("Please give a valid birth date."))
-        region = (practice.country_id or practice.account_id.country_id).code or "FR"
         mobile = params.check_text(env, identity.get("mobile"), env._("Mobile"))
-        mobile_e164 = to_e164(mobile, region)
+        mobile_e164 = practice._online_e164(mobile)
         if not mobile_e164:
             raise UserError(
                 self.env._(
@@ -291,6 +346,15 @@ class CalendarEvent(models.Model):
                 "lang": values["lang"] or False,
             }
         )
+
+    def _calendoc_online_notify(self, kind):
+        """Email the patient of this appointment, if he has an address, that
+        it is ``kind`` ("cancelled", "moved"), in the language of the page."""
+        self.ensure_one()
+        if self.calendoc_requester_id.email:
+            self._calendoc_online_send_email(
+                self.calendoc_requester_id.email, self.env.lang, kind
+            )
 
     def _calendoc_online_send_email(self, email, lang, kind):
         """Email the patient the appointment and its signed link. Sent to the

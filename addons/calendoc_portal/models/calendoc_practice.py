@@ -1,12 +1,21 @@
 import re
 import secrets
+from collections import Counter, OrderedDict
+from datetime import datetime, time, timedelta
 from html import escape
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date, format_datetime
 
 from odoo.addons.calendoc_agenda.tools.params import parse_text
+from odoo.addons.calendoc_agenda.tools.phone import to_e164
+from odoo.addons.calendoc_agenda.tools.tz import timezone, tz_name
+
+# slots offered after a lost race, per practitioner of the type
+NEXT_SLOTS = 6
 
 
 class CalendocPractice(models.Model):
@@ -131,3 +140,180 @@ class CalendocPractice(models.Model):
         """Appointment types patients may book online here."""
         self.ensure_one()
         return self.appointment_type_ids.filtered("online_bookable")
+
+    def _online_choice(self, type_id, practitioner_id):
+        """(appointment type, practitioner) a visitor chose by their ids, each
+        empty unless bookable online here."""
+        self.ensure_one()
+        apt_type = self._online_types().filtered(lambda t: t.id == type_id)
+        practitioners = apt_type.practitioner_ids or self.practitioner_ids
+        return apt_type, practitioners.filtered(lambda p: p.id == practitioner_id)
+
+    def _online_slot_page(self, type_id, practitioner_id, week, after=None):
+        """What the booking page shows: the online types, the one chosen
+        (``type_id``, or the only one), its practitioners and the free slots of
+        the practice's local week ``week`` (0: this one; at most the type's
+        horizon) — of the practitioner ``practitioner_id``, or of any of them,
+        each start offered with the least busy of the day. With ``after`` (a
+        slot just lost to another booking), the next free slots from then."""
+        self.ensure_one()
+        types = self._online_types()
+        apt_type = types.filtered(lambda t: t.id == type_id)
+        if not apt_type and len(types) == 1:
+            apt_type = types
+        practitioners = apt_type.practitioner_ids or self.practitioner_ids
+        practitioners = practitioners.filtered("active")
+        chosen = practitioners.filtered(lambda p: p.id == practitioner_id)
+        max_week = self._online_max_week(apt_type)
+        week = min(week, max_week)
+        monday, date_from, date_to = self._online_week(week)
+        days, next_days = [], []
+        available = self.account_id._calendoc_service_allowed("booking")
+        if apt_type and available:
+            engine = self.env["calendoc.slot.engine"]
+            slots = engine._find_slots(
+                apt_type,
+                date_from,
+                date_to,
+                practitioners=chosen or None,
+                online=True,
+            )
+            days = self._online_days(slots, not chosen)
+            if after:
+                upcoming = engine._find_slots(
+                    apt_type,
+                    after,
+                    after + timedelta(days=apt_type.max_horizon_days),
+                    practitioners=chosen or None,
+                    online=True,
+                    limit=NEXT_SLOTS * max(1, len(practitioners)),
+                )
+                next_days = self._online_days(upcoming, not chosen)
+        return {
+            "practice": self,
+            "types": types,
+            "apt_type": apt_type,
+            "practitioners": practitioners,
+            "practitioner": chosen,
+            "week": week,
+            "max_week": max_week,
+            "week_label": format_date(self.env, monday, date_format="long"),
+            "days": days,
+            "next_days": next_days,
+            "available": available,
+            "names": {p.id: p.name for p in practitioners},
+            "key": self._online_key(),
+        }
+
+    def _online_max_week(self, apt_type):
+        """The last week (0: this one) in which ``apt_type`` may be booked."""
+        return (apt_type.max_horizon_days + 6) // 7 if apt_type else 0
+
+    def _online_week(self, week):
+        """(Monday, naive UTC start, naive UTC end) of the practice's local
+        week ``week`` (0: this one)."""
+        self.ensure_one()
+        tz = timezone(self.tz)
+        today = datetime.now(tz).date()
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
+        local = [datetime.combine(monday + timedelta(days=n), time()) for n in (0, 7)]
+        bounds = [
+            tz.localize(d).astimezone(pytz.utc).replace(tzinfo=None) for d in local
+        ]
+        return monday, bounds[0], bounds[1]
+
+    def _online_week_of(self, start):
+        """The local week (0: this one) of ``start`` (naive UTC)."""
+        self.ensure_one()
+        tz = timezone(self.tz)
+        today = datetime.now(tz).date()
+        day = pytz.utc.localize(start).astimezone(tz).date()
+        return max(0, ((day - today).days + today.weekday()) // 7)
+
+    def _online_days(self, slots, any_practitioner):
+        """``slots`` of the slot engine grouped by the practice's local day:
+        [{'label', 'slots': [{'label', 'start', 'practitioner_id'}]}], one
+        slot per start when any practitioner will do."""
+        self.ensure_one()
+        tz = timezone(self.tz)
+        days = OrderedDict()
+        seen = set()
+        if any_practitioner:
+            slots = self._online_least_busy(slots)
+        for slot in slots:
+            if any_practitioner and slot["start"] in seen:
+                continue
+            seen.add(slot["start"])
+            local = pytz.utc.localize(slot["start"]).astimezone(tz)
+            day = days.get(local.date())
+            if day is None:
+                # one date label per day (Babel is slow): not one per slot
+                day = days[local.date()] = {
+                    "label": format_date(self.env, local.date(), date_format="full"),
+                    "slots": [],
+                }
+            day["slots"].append(
+                {
+                    "label": local.strftime("%H:%M"),
+                    "start": slot["start"].isoformat(),
+                    "practitioner_id": slot["practitioner_id"],
+                }
+            )
+        return list(days.values())
+
+    def _online_least_busy(self, slots):
+        """``slots`` ordered so that, at each start, the practitioner with the
+        fewest appointments that (local) day comes first, ties by id: "any
+        practitioner" spreads the bookings instead of filling the first one."""
+        if not slots:
+            return slots
+        tz = timezone(self.tz)
+        day = {}
+        for slot in slots:
+            day[id(slot)] = pytz.utc.localize(slot["start"]).astimezone(tz).date()
+        first, last = min(day.values()), max(day.values())
+        bounds = [
+            tz.localize(datetime.combine(d, time())).astimezone(pytz.utc)
+            for d in (first, last + timedelta(days=1))
+        ]
+        load = Counter()
+        # sudo: appointments are counted, never shown (the engine reads them so)
+        for event in (
+            self.env["calendar.event"]
+            .sudo()
+            .search_fetch(
+                [
+                    (
+                        "calendoc_practitioner_id",
+                        "in",
+                        list({s["practitioner_id"] for s in slots}),
+                    ),
+                    ("calendoc_state", "!=", "cancelled"),
+                    ("start", ">=", bounds[0].replace(tzinfo=None)),
+                    ("start", "<", bounds[1].replace(tzinfo=None)),
+                ],
+                ["start", "calendoc_practitioner_id"],
+            )
+        ):
+            local = pytz.utc.localize(event.start).astimezone(tz).date()
+            load[event.calendoc_practitioner_id.id, local] += 1
+        return sorted(
+            slots,
+            key=lambda s: (
+                s["start"],
+                load[s["practitioner_id"], day[id(s)]],
+                s["practitioner_id"],
+            ),
+        )
+
+    def _online_when(self, moment):
+        """``moment`` (naive UTC) in full words, in the practice's time zone."""
+        self.ensure_one()
+        return format_datetime(self.env, moment, tz=tz_name(self.tz), dt_format="full")
+
+    def _online_e164(self, number):
+        """``number`` as typed by a visitor, in E.164 (the practice's country,
+        else its account's, else France), or ``None``."""
+        self.ensure_one()
+        region = (self.country_id or self.account_id.country_id).code or "FR"
+        return to_e164(number, region)

@@ -2,7 +2,11 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import html2plaintext
+from odoo.tools import format_datetime, html2plaintext
+
+from odoo.addons.calendoc_agenda.tools.tz import tz_name
+
+from ..tools.paging import page_offset
 
 # The longest message a portal user may post (characters of text).
 MAX_MESSAGE_LENGTH = 4000
@@ -304,6 +308,88 @@ class CalendocRequesterThread(models.Model):
             # sudo: the read marker of the user's own partner on a thread he
             # may read (checked above); he may not write the thread itself
             self.sudo().seen_partner_ids = [(4, partner.id)]
+
+    # --- the client portal ------------------------------------------------------
+    @api.model
+    def _calendoc_portal_threads(self, page, step):
+        """Page ``page`` (of ``step``) of the conversations the current user may
+        read (his account's, or his own patients'), with those holding a reply
+        he has not read: {'total', 'page', 'threads', 'unread'}."""
+        total = self.search_count([])
+        page, offset = page_offset(total, page, step)
+        threads = self.search([], limit=step, offset=offset)
+        return {
+            "total": total,
+            "page": page,
+            "threads": threads,
+            "unread": threads._calendoc_unread_for(self.env.user.partner_id),
+        }
+
+    @api.model
+    def _calendoc_portal_find(self, requester_id):
+        """(requester, conversation) to write about the requester
+        ``requester_id``: the requester if the current user may see him (one of
+        his appointments is in the user's agenda), else an empty recordset (a
+        foreign or tampered id); the conversation about him, if there is one."""
+        Partner = self.env["res.partner"]
+        try:
+            requester = Partner.browse(requester_id or [])
+            self._calendoc_check_requesters(requester.exists())
+        except AccessError:
+            return Partner, self.browse()
+        # sudo: the requester of an appointment the user may read (checked
+        # above); portal users read no contact outside their own company
+        requester = requester.sudo().exists()
+        if not requester.is_calendoc_requester:
+            return Partner, self.browse()
+        return requester, self.search([("requester_id", "=", requester.id)], limit=1)
+
+    @api.model
+    def _calendoc_portal_start(self, requester, text, attachments=None):
+        """Write ``text`` (with ``attachments`` [(name, bytes)]) to the
+        secretariat about ``requester``: in the conversation about him,
+        started if there is none. Returns the conversation; ``ValidationError``
+        on an empty or too long text, starting nothing."""
+        self._calendoc_check_text(text)
+        with self.env.cr.savepoint():
+            thread = self._calendoc_thread_for(requester)
+            thread._calendoc_post_from_client(text, attachments)
+        return thread
+
+    def _calendoc_portal_message_rows(self):
+        """The conversation as the client's portal shows it: [{'message',
+        'author', 'from_secretariat', 'date' (in the user's time zone),
+        'attachments': [{'name', 'url'}]}], oldest first."""
+        rows = []
+        for message in self._calendoc_public_messages():
+            attachments = []
+            # sudo (the messages are): a portal user downloads an attachment
+            # through its access token only, given for the messages of a
+            # thread he may read (checked by _calendoc_public_messages)
+            for attachment in message.attachment_ids:
+                token = attachment.generate_access_token()[0]
+                attachments.append(
+                    {
+                        "name": attachment.name,
+                        "url": f"/web/content/{attachment.id}?download=true"
+                        f"&access_token={token}",
+                    }
+                )
+            rows.append(
+                {
+                    "message": message,
+                    "author": message.author_id.name,
+                    "from_secretariat": not message.author_id.partner_share,
+                    "date": format_datetime(
+                        self.env,
+                        message.date,
+                        tz=tz_name(self.env.user.tz),
+                        dt_format="short",
+                    ),
+                    "attachments": attachments,
+                }
+            )
+        return rows
 
     # --- personal data (calendoc_gdpr) -----------------------------------------
     @api.model

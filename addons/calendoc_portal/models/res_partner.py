@@ -1,9 +1,17 @@
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
-from odoo.addons.calendoc_agenda.tools.params import check_text, parse_text
+from odoo.addons.calendoc_agenda.tools.params import (
+    InvalidInput,
+    check_text,
+    parse_text,
+)
+
+from .res_users import CLIENT_GROUP
 
 # a pass phrase, not a file (the minimum is the firm's: auth_password_policy)
 MAX_PASSWORD_LENGTH = 1024
@@ -197,3 +205,180 @@ class ResPartner(models.Model):
             )
         ]
         return user
+
+    # --- the client portal: the account's own pages --------------------------------
+    def _calendoc_portal_check_own(self):
+        """Raise ``AccessError`` unless this is the client account of the current
+        user and he is its portal administrator."""
+        self.ensure_one()
+        user = self.env.user
+        if not (
+            user.has_group(CLIENT_GROUP)
+            and self == self.env["res.users"]._calendoc_portal_account()
+        ):
+            raise AccessError(
+                self.env._("Only the administrators of an account reach its pages.")
+            )
+
+    @api.model
+    def _calendoc_portal_offers(self):
+        """The firm's packs on sale, cheapest first."""
+        # sudo: the firm's pack catalogue is public to its clients
+        return (
+            self.env["product.template"]
+            .sudo()
+            .search(
+                [("is_calendoc_pack", "=", True), ("sale_ok", "=", True)],
+                order="list_price, id",
+            )
+        )
+
+    def _calendoc_portal_packs(self, welcome=False):
+        """What the packs page of this account shows: its packs, credits left
+        and the packs on sale; after the sign-up (``welcome``), its permanence
+        code."""
+        self._calendoc_portal_check_own()
+        return {
+            "account": self,
+            "packs": self.env["calendoc.pack"].search([("account_id", "=", self.id)]),
+            "balances": self._calendoc_balances(),
+            "offers": self._calendoc_portal_offers(),
+            # sudo: the permanence code of the user's own account (checked
+            # above), shown once to the client who just signed up
+            "permanence_code": welcome and self.sudo().calendoc_permanence_code,
+        }
+
+    def _calendoc_portal_order_pack(self, template_id):
+        """Order the pack on sale ``template_id`` for this account: a quotation
+        of the firm, paid online through Odoo's payment providers on the
+        order's portal page (the credits come with the paid invoice). Returns
+        the order, empty if no such pack is on sale."""
+        self._calendoc_portal_check_own()
+        template = self._calendoc_portal_offers().filtered(
+            lambda t: t.id == template_id
+        )
+        if not template:
+            return self.env["sale.order"]
+        # sudo: a portal user creates no sale order himself; this one sells the
+        # chosen catalogue pack to his own account (checked above), at the
+        # catalogue price.
+        return (
+            self.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.env.user.partner_id.id,
+                    "partner_invoice_id": self.id,
+                    "require_signature": False,
+                    "require_payment": True,
+                    "prepayment_percent": 1.0,
+                    "order_line": [
+                        Command.create({"product_id": template.product_variant_id.id})
+                    ],
+                }
+            )
+        )
+
+    def _calendoc_portal_statement(self, date_from=None, date_to=None):
+        """The consumption statement of this account from ``date_from`` (by
+        default the first of this month) to ``date_to`` (today), computed in
+        memory under the user's own rights (his account's credit moves):
+        nothing is stored."""
+        self._calendoc_portal_check_own()
+        today = fields.Date.context_today(self)
+        start = date_from or today.replace(day=1)
+        stop = date_to or today
+        if stop < start:
+            start, stop = stop, start
+        return self.env["calendoc.statement.wizard"].new(
+            {"account_id": self.id, "date_from": start, "date_to": stop}
+        )
+
+    def _calendoc_portal_statement_pdf(self, date_from=None, date_to=None):
+        """(PDF, file name) of the statement of ``_calendoc_portal_statement``."""
+        statement = self._calendoc_portal_statement(date_from, date_to)
+        # the user's own rights on the moves: his statement's rows first
+        statement._rows()
+        # sudo: a report renders stored records; this one holds only the
+        # user's own account and dates, whose moves he may read (checked just
+        # above through his rights)
+        stored = (
+            self.env["calendoc.statement.wizard"]
+            .sudo()
+            .create(
+                {
+                    "account_id": self.id,
+                    "date_from": statement.date_from,
+                    "date_to": statement.date_to,
+                }
+            )
+        )
+        pdf, _type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("calendoc_packs.calendoc_statement_report", stored.ids)
+        )
+        return pdf, f"{statement._csv_filename()[:-4]}.pdf"
+
+    def _calendoc_portal_delegations(self):
+        """The delegations this account grants or receives, newest first (the
+        user's own rights: his account's only)."""
+        self._calendoc_portal_check_own()
+        return self.env["calendoc.delegation"].search(
+            [], order="date_start desc, id desc"
+        )
+
+    @api.model
+    def _calendoc_gdpr_kinds(self):
+        """What a data subject may ask (GDPR), by code."""
+        return {
+            "access": self.env._("access to the data"),
+            "rectification": self.env._("rectification"),
+            "erasure": self.env._("erasure"),
+        }
+
+    def _calendoc_portal_gdpr_request(self, kind, person, details):
+        """File a data subject's request (``kind``: a code of
+        ``_calendoc_gdpr_kinds``; about ``person``, asking ``details``) that the
+        client forwards to the firm, its processor: a note on this account and
+        a to-do for a secretariat manager. ``InvalidInput`` when something is
+        missing."""
+        self._calendoc_portal_check_own()
+        kind = self._calendoc_gdpr_kinds().get(kind)
+        if not (kind and person and details):
+            raise InvalidInput(
+                self.env._(
+                    "Choose the kind of request, and say whom it is about and "
+                    "what is asked."
+                )
+            )
+        user = self.env.user
+        summary = self.env._(
+            "GDPR request (%(kind)s) from %(account)s", kind=kind, account=self.name
+        )
+        note = Markup("<p>%s</p><p>%s</p><p>%s</p>") % (
+            self.env._(
+                "About: %(person)s. Sent by %(user)s.", person=person, user=user.name
+            ),
+            details,
+            kind,
+        )
+        # sudo: a portal user may neither post on his account's internal
+        # chatter nor give a task to the firm's staff; the request is his own
+        # account's, checked above
+        account_sudo = self.sudo()
+        account_sudo.message_post(
+            body=Markup("<p><strong>%s</strong></p>") % summary + note,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            author_id=user.partner_id.id,
+        )
+        managers = self.env.ref("calendoc_agenda.group_calendoc_manager").sudo()
+        manager = managers.users.filtered(lambda u: not u.share)[:1]
+        account_sudo.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=note,
+            user_id=(manager or self.env.ref("base.user_admin")).id,
+        )
+        return True
