@@ -106,9 +106,9 @@ class CalendocCall(models.Model):
 
     @api.model
     def _create_incoming(self, call_key, payload, when):
-        """(the incoming call of ``call_key``, created from its first event,
-        the requesters found by the caller's number; None when the call was
-        created by a concurrent request, whose requesters are not known here)."""
+        """(the incoming call of ``call_key``, created from its first event;
+        the first five requesters found by the caller's number, for the popup,
+        or None when a concurrent request created the call)."""
         called = to_e164(payload.get("to") or "")
         # the line, its practice and account, and the account's country (for
         # the caller's national number), in one query
