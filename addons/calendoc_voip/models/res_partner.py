@@ -2,7 +2,6 @@ import uuid
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 
 class ResPartner(models.Model):
@@ -33,94 +32,10 @@ class ResPartner(models.Model):
                 call.requester_id = requesters[:1]
         return partners
 
-    def _calendoc_call_cards(self, now, shown=5):
-        """The callers as the popup shows them: name, ``shown`` upcoming and
-        ``shown`` past appointments each (not cancelled), with the
-        practitioner and the type, in one query for all of them (the popup is
-        on the path from the phone ringing to the secretary's screen)."""
-        if not self:
-            return []
-        self.fetch(["name"])
-        self.env["calendar.event"].flush_model(
-            [
-                "active",
-                "start",
-                "calendoc_requester_id",
-                "calendoc_state",
-                "calendoc_practitioner_id",
-                "calendoc_type_id",
-            ]
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT requester.id, event.upcoming, event.start, event.state,
-                       resource.name,
-                       COALESCE(apt_type.name->>%(lang)s, apt_type.name->>'en_US')
-                  FROM unnest(%(ids)s::int[]) WITH ORDINALITY AS requester(id, rank)
-                 CROSS JOIN LATERAL (
-                       (SELECT TRUE AS upcoming, start, calendoc_state AS state,
-                               calendoc_practitioner_id, calendoc_type_id
-                          FROM calendar_event
-                         WHERE calendoc_requester_id = requester.id AND active
-                           AND calendoc_state IS DISTINCT FROM 'cancelled'
-                           AND start >= %(now)s
-                      ORDER BY start LIMIT %(shown)s)
-                     UNION ALL
-                       (SELECT FALSE, start, calendoc_state,
-                               calendoc_practitioner_id, calendoc_type_id
-                          FROM calendar_event
-                         WHERE calendoc_requester_id = requester.id AND active
-                           AND calendoc_state IS DISTINCT FROM 'cancelled'
-                           AND start < %(now)s
-                      ORDER BY start DESC LIMIT %(shown)s)
-                 ) AS event
-             LEFT JOIN calendoc_practitioner practitioner
-                    ON practitioner.id = event.calendoc_practitioner_id
-             LEFT JOIN resource_resource resource
-                    ON resource.id = practitioner.resource_id
-             LEFT JOIN calendoc_appointment_type apt_type
-                    ON apt_type.id = event.calendoc_type_id
-              ORDER BY requester.rank, event.upcoming DESC,
-                       CASE WHEN event.upcoming THEN event.start END,
-                       event.start DESC
-                """,
-                ids=self.ids,
-                now=now,
-                shown=shown,
-                lang=self.env.lang or "en_US",
-            )
-        )
-        cards = {
-            requester.id: {
-                "id": requester.id,
-                "name": requester.name,
-                "upcoming": [],
-                "past": [],
-            }
-            for requester in self
-        }
-        for (
-            requester_id,
-            upcoming,
-            start,
-            state,
-            practitioner,
-            type_name,
-        ) in self.env.cr.fetchall():
-            cards[requester_id]["upcoming" if upcoming else "past"].append(
-                {
-                    "start": fields.Datetime.to_string(start),
-                    "practitioner": practitioner or "",
-                    "type": type_name or "",
-                    "state": state,
-                }
-            )
-        return list(cards.values())
-
     def action_calendoc_call(self):
-        """Click-to-call: the bridge rings the secretary's phone (auto-answer),
-        then calls this requester with the practice line as caller id."""
+        """Click-to-call: the PBX rings the secretary's phone (auto-answer),
+        then calls this requester with the practice line as caller id (the
+        call is logged here, placed by ``calendoc.call._calendoc_dial``)."""
         self.ensure_one()
         number = self.calendoc_mobile_e164 or self.calendoc_phone_e164
         if not number:
@@ -161,7 +76,7 @@ class ResPartner(models.Model):
                 "ring_date": fields.Datetime.now(),
             }
         )
-        call._originate(endpoint)
+        call._calendoc_dial(endpoint)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

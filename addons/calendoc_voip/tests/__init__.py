@@ -12,4 +12,5 @@ from . import (
     test_pbx_access,
     test_bus_wake_up,
     test_signing,
+    test_popup_times,
 )

@@ -33,11 +33,12 @@ export const incomingCallService = {
             if (practice.practitioners.length) {
                 lines.push(practice.practitioners.join(", "));
             }
+            // the time in the practice's time zone, as the server formats it
             for (const slot of slots) {
                 lines.push(
-                    _t("%(type)s: %(start)s UTC · %(practitioner)s", {
+                    _t("%(type)s: %(when)s · %(practitioner)s", {
                         type: slot.type,
-                        start: slot.start,
+                        when: slot.when,
                         practitioner: slot.practitioner,
                     })
                 );
