@@ -211,7 +211,7 @@ class GoogleCalendarClient:
             ):
                 return response
             self._wait(attempt, response)
-        raise GoogleError(f"{what}: no answer")  # pragma: no cover (max_tries < 1)
+        raise GoogleError(f"{what}: no answer")  # pragma: no cover (the last returns)
 
     # --- OAuth 2.0 ----------------------------------------------------------
     def _token_endpoint(self, url, method="POST", body=None, headers=None, **_kw):
