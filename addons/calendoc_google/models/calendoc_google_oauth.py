@@ -1,4 +1,5 @@
 import json
+from urllib.parse import urlencode
 
 from odoo import api, models
 from odoo.exceptions import UserError
@@ -8,8 +9,8 @@ from ..tools.google_client import (
     DEFAULT_API_URL,
     DEFAULT_AUTH_URL,
     DEFAULT_TOKEN_URL,
+    SCOPE,
     GoogleCalendarClient,
-    consent_url,
 )
 
 
@@ -17,7 +18,10 @@ class CalendocGoogleOAuth(models.AbstractModel):
     """CalenDoc's OAuth 2.0 client at Google, as ``google.service`` is Odoo's:
     its settings (system parameters), the consent link and the signature of its
     state, and the HTTP clients made with them. The tokens themselves are the
-    connections'; ``google-auth`` refreshes them inside the client."""
+    connections'; ``google-auth`` refreshes them inside the client.
+
+    The system parameters are read with sudo(): they are the administrators',
+    and what is read here is only sent to Google, never shown."""
 
     _name = "calendoc.google.oauth"
     _description = "Google OAuth 2.0 client of CalenDoc"
@@ -86,8 +90,9 @@ class CalendocGoogleOAuth(models.AbstractModel):
 
     @api.model
     def _consent_url(self, state):
-        """Google's consent screen, which sends the browser back to our
-        callback route with ``state``."""
+        """Google's consent screen for the Calendar scope, asking for a refresh
+        token (offline access, consent prompted again so that one is given);
+        Google sends the browser back to our callback route with ``state``."""
         client_id = self._client_credentials()[0]
         if not client_id:
             raise UserError(
@@ -96,10 +101,15 @@ class CalendocGoogleOAuth(models.AbstractModel):
                     "settings first."
                 )
             )
+        query = {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": self._redirect_uri(),
+            "scope": SCOPE,
+            "access_type": "offline",
+            "prompt": "consent",
+            "state": state,
+        }
         params = self.env["ir.config_parameter"].sudo()
-        return consent_url(
-            params.get_param("calendoc_google.auth_url") or DEFAULT_AUTH_URL,
-            client_id,
-            self._redirect_uri(),
-            state,
-        )
+        auth_url = params.get_param("calendoc_google.auth_url") or DEFAULT_AUTH_URL
+        return f"{auth_url}?{urlencode(query)}"

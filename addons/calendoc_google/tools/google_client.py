@@ -3,7 +3,7 @@ endpoints, on plain ``requests``, with ``google-auth`` for the access tokens.
 
 Only what CalenDoc uses: events.list (sync and page tokens), events.insert,
 events.patch, events.delete, events.watch, channels.stop, calendarList.list,
-the batch endpoint, the consent link and the token endpoint's three grants.
+the batch endpoint and the token endpoint's three grants.
 ``google-auth`` refreshes the practitioner's token and signs the service
 account's JWT (RS256, domain-wide delegation); its requests travel through our
 own session, timeout, retries and count (``_token_endpoint``). Every URL is a
@@ -18,7 +18,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from types import SimpleNamespace
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytz
 import requests
@@ -110,21 +110,6 @@ def parse_google_time(value):
     if value.get("date"):
         return None, datetime.strptime(value["date"][:10], "%Y-%m-%d").date()
     return None, None
-
-
-def consent_url(auth_url, client_id, redirect_uri, state):
-    """Google's consent screen for the Calendar scope, asking for a refresh
-    token (offline access, consent prompted again so that one is given)."""
-    query = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": SCOPE,
-        "access_type": "offline",
-        "prompt": "consent",
-        "state": state,
-    }
-    return f"{auth_url}?{urlencode(query)}"
 
 
 class GoogleCalendarClient:
