@@ -60,8 +60,8 @@ fi
 
 if ! "$PYTHON" - <<'PY' >/dev/null 2>&1
 import importlib, sys
-for name in ("phonenumbers", "stdnum", "num2words", "ovh", "pytest", "pytest_odoo",
-             "websocket", "freezegun", "ruff", "pylint_odoo"):
+for name in ("phonenumbers", "stdnum", "num2words", "ovh", "google.auth", "pytest",
+             "pytest_odoo", "websocket", "freezegun", "ruff", "pylint_odoo"):
     importlib.import_module(name)
 PY
 then

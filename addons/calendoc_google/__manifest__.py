@@ -10,7 +10,7 @@
     # google_calendar: only to keep Odoo's own per-user sync off what CalenDoc
     # synchronises (no event reaches Google twice).
     "depends": ["calendoc_agenda", "google_calendar"],
-    "external_dependencies": {"python": ["requests", "cryptography"]},
+    "external_dependencies": {"python": ["requests", "google-auth"]},
     "data": [
         "security/ir.model.access.csv",
         "data/calendoc_google_data.xml",

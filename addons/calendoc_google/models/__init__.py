@@ -1,3 +1,4 @@
+from . import calendoc_google_oauth
 from . import calendoc_google_connection
 from . import calendoc_google_calendar
 from . import calendoc_google_push

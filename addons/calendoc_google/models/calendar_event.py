@@ -5,7 +5,7 @@ from odoo.osv import expression
 
 from odoo.addons.calendoc_agenda.tools.tz import tz_name
 
-from .calendoc_google_connection import PROP_DB, PROP_EVENT, parse_google_time
+from ..tools.google_client import PROP_DB, PROP_EVENT, parse_google_time
 
 # Changes of an appointment that its Google copy shows.
 PUSHED_FIELDS = {

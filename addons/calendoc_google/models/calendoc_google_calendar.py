@@ -7,8 +7,7 @@ from odoo import Command, api, fields, models
 
 from odoo.addons.calendoc_agenda.tools.params import parse_text, same_token
 
-from ..tools.google_client import GoogleError
-from .calendoc_google_connection import PROP_DB, PROP_EVENT, parse_google_time
+from ..tools.google_client import PROP_DB, PROP_EVENT, GoogleError, parse_google_time
 
 _logger = logging.getLogger(__name__)
 # Google's channel ids (events.watch) have at most 64 characters
@@ -83,6 +82,32 @@ class CalendocGoogleCalendar(models.Model):
             vals = dict(vals, sync_token=False)
         return super().write(vals)
 
+    @api.model
+    def _google_mirror_list(self, connection, items):
+        """Mirror Google's calendar list ``items`` of ``connection``: known
+        calendars updated, new ones added (the primary one blocks the agenda).
+
+        :return: {Google calendar id: calendar}"""
+        existing = {c.google_calendar_id: c for c in connection.calendar_ids}
+        for item in items:
+            values = {
+                "name": item.get("summaryOverride") or item.get("summary"),
+                "access_role": item.get("accessRole"),
+                "is_primary": bool(item.get("primary")),
+            }
+            if item["id"] in existing:
+                existing[item["id"]].write(values)
+            else:
+                existing[item["id"]] = self.create(
+                    dict(
+                        values,
+                        connection_id=connection.id,
+                        google_calendar_id=item["id"],
+                        read_busy=bool(item.get("primary")),
+                    )
+                )
+        return existing
+
     def _pull(self, client):
         """Read this calendar's changes (all events at the first run or after
         410 Gone) page by page, and apply them.
@@ -98,7 +123,7 @@ class CalendocGoogleCalendar(models.Model):
         # sudo: the sync token is managers-only; the pull may be the cron's
         sync_token = self.sudo().sync_token
         full = not sync_token
-        window = {} if sync_token else self.connection_id._pull_window()
+        window = {} if sync_token else self._pull_window()
         seen, read, page_token = set(), 0, None
         while True:
             page = client.list_events(
@@ -191,6 +216,17 @@ class CalendocGoogleCalendar(models.Model):
             # Google only calls HTTPS addresses
             address = base.startswith("https://") and f"{base}/calendoc_google/notify"
         return address or False
+
+    def _pull_window(self):
+        """timeMin and timeMax of a first, full pull."""
+        params = self.env["ir.config_parameter"].sudo()
+        now = fields.Datetime.now().replace(microsecond=0)
+        past = int(params.get_param("calendoc_google.pull_past_days", 1))
+        future = int(params.get_param("calendoc_google.pull_future_days", 365))
+        return {
+            "timeMin": (now - timedelta(days=past)).isoformat() + "Z",
+            "timeMax": (now + timedelta(days=future)).isoformat() + "Z",
+        }
 
     def _apply_google_events(self, items, seen):
         connection = self.connection_id

@@ -1,27 +1,13 @@
 import hashlib
-import json
 import logging
-from datetime import datetime, timedelta
-from urllib.parse import urlencode
-
-import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.misc import hmac
 
 from odoo.addons.calendoc_agenda.tools.params import parse_id, parse_text, same_token
 
-from ..tools.google_client import (
-    DEFAULT_API_URL,
-    DEFAULT_AUTH_URL,
-    DEFAULT_TOKEN_URL,
-    GoogleAuthError,
-    GoogleCalendarClient,
-    GoogleError,
-    GoogleGoneError,
-)
+from ..tools.google_client import GoogleAuthError, GoogleError, GoogleGoneError
 
 _logger = logging.getLogger(__name__)
 
@@ -33,23 +19,6 @@ STATES = [
 ]
 # an OAuth state: the connection id, "-", the hex HMAC-SHA256 of it
 MAX_STATE = 80
-# Private extended properties CalenDoc sets on the events it pushes.
-PROP_DB = "calendoc_db"
-PROP_EVENT = "calendoc_event"
-
-
-def parse_google_time(value):
-    """An event's start or end ({"dateTime": ...} or {"date": ...}) as
-    (naive UTC datetime or None, date or None)."""
-    if value.get("dateTime"):
-        moment = datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            tz = pytz.timezone(value.get("timeZone") or "UTC")
-            moment = tz.localize(moment)
-        return moment.astimezone(pytz.utc).replace(tzinfo=None), None
-    if value.get("date"):
-        return None, fields.Date.to_date(value["date"])
-    return None, None
 
 
 class CalendocGoogleConnection(models.Model):
@@ -194,28 +163,11 @@ class CalendocGoogleConnection(models.Model):
             self._google_push_future()
             self.message_post(body=self.env._("Google Calendar connected."))
             return True
-        params = self.env["ir.config_parameter"].sudo()
-        client_id = self._google_client_credentials()[0]
-        if not client_id:
-            raise UserError(
-                self.env._(
-                    "Set the Google OAuth client id and secret in the CalenDoc "
-                    "settings first."
-                )
-            )
-        query = {
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": self._google_redirect_uri(),
-            "scope": "https://www.googleapis.com/auth/calendar",
-            "access_type": "offline",
-            "prompt": "consent",
-            "state": self._google_oauth_state(),
-        }
-        auth_url = params.get_param("calendoc_google.auth_url") or DEFAULT_AUTH_URL
         return {
             "type": "ir.actions.act_url",
-            "url": f"{auth_url}?{urlencode(query)}",
+            "url": self.env["calendoc.google.oauth"]._consent_url(
+                self._google_oauth_state()
+            ),
             "target": "new",
         }
 
@@ -231,26 +183,12 @@ class CalendocGoogleConnection(models.Model):
                 raise UserError(connection._google_error_message(exc)) from None
             finally:
                 connection._google_keep_token(client)
-            existing = {c.google_calendar_id: c for c in connection.calendar_ids}
+            calendars = self.env["calendoc.google.calendar"]._google_mirror_list(
+                connection, items
+            )
             for item in items:
-                values = {
-                    "name": item.get("summaryOverride") or item.get("summary"),
-                    "access_role": item.get("accessRole"),
-                    "is_primary": bool(item.get("primary")),
-                }
-                if item["id"] in existing:
-                    existing[item["id"]].write(values)
-                else:
-                    existing[item["id"]] = self.env["calendoc.google.calendar"].create(
-                        dict(
-                            values,
-                            connection_id=connection.id,
-                            google_calendar_id=item["id"],
-                            read_busy=bool(item.get("primary")),
-                        )
-                    )
                 if item.get("primary") and not connection.target_calendar_id:
-                    connection.target_calendar_id = existing[item["id"]]
+                    connection.target_calendar_id = calendars[item["id"]]
                     if not connection.google_email:
                         connection.google_email = item["id"]
         return True
@@ -360,7 +298,7 @@ class CalendocGoogleConnection(models.Model):
         secret = self.sudo()
         service_account = subject = None
         if self.auth_mode == "service_account":
-            service_account = self._google_service_account_key()
+            service_account = self.env["calendoc.google.oauth"]._service_account_key()
             subject = self.google_email
             if not subject:
                 raise UserError(
@@ -376,70 +314,18 @@ class CalendocGoogleConnection(models.Model):
                     name=self.practitioner_id.name,
                 )
             )
-        params = self.env["ir.config_parameter"].sudo()
-        client_id, client_secret = self._google_client_credentials()
-        return GoogleCalendarClient(
-            api_url=params.get_param("calendoc_google.api_url") or DEFAULT_API_URL,
-            token_url=params.get_param("calendoc_google.token_url")
-            or DEFAULT_TOKEN_URL,
-            client_id=client_id,
-            client_secret=client_secret,
+        return self.env["calendoc.google.oauth"]._new_client(
             refresh_token=secret.refresh_token,
             access_token=secret.access_token,
             expiry=secret.access_token_expiry,
-            max_tries=int(params.get_param("calendoc_google.max_tries", 5)),
-            backoff=float(params.get_param("calendoc_google.backoff", 1.0)),
-            timeout=int(params.get_param("calendoc_google.timeout", 10)),
             service_account=service_account,
             subject=subject,
         )
 
-    @api.model
-    def _google_service_account_key(self):
-        """The firm's service account key (the JSON file Google gives)."""
-        raw = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("calendoc_google.service_account_key")
-        )
-        try:
-            key = json.loads(raw or "")
-        except ValueError:
-            key = None
-        if not (
-            isinstance(key, dict) and key.get("client_email") and key.get("private_key")
-        ):
-            raise UserError(
-                self.env._(
-                    "Paste the JSON key of the Google service account in the "
-                    "CalenDoc settings first."
-                )
-            )
-        return key
-
-    @api.model
-    def _google_client_credentials(self):
-        params = self.env["ir.config_parameter"].sudo()
-        # Odoo's own google_calendar settings serve when ours are empty.
-        return (
-            params.get_param("calendoc_google.client_id")
-            or params.get_param("google_calendar_client_id"),
-            params.get_param("calendoc_google.client_secret")
-            or params.get_param("google_calendar_client_secret"),
-        )
-
-    def _google_redirect_uri(self):
-        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
-        return f"{base}/calendoc_google/oauth"
-
     def _google_oauth_state(self):
         self.ensure_one()
-        return "%s-%s" % (self.id, self._google_state_signature(self.id))
-
-    @api.model
-    def _google_state_signature(self, connection_id):
-        # HMAC with the database secret: only our "Connect" button makes it
-        return hmac(self.env(su=True), "calendoc_google_oauth", connection_id)
+        signature = self.env["calendoc.google.oauth"]._state_signature(self.id)
+        return f"{self.id}-{signature}"
 
     @api.model
     def _google_connection_from_state(self, state):
@@ -448,7 +334,8 @@ class CalendocGoogleConnection(models.Model):
         connection_id, _sep, signature = (state or "").partition("-")
         connection_id = parse_id(connection_id)
         if not connection_id or not same_token(
-            self._google_state_signature(connection_id), signature
+            self.env["calendoc.google.oauth"]._state_signature(connection_id),
+            signature,
         ):
             return self.browse()
         return self.browse(connection_id).exists()
@@ -456,18 +343,10 @@ class CalendocGoogleConnection(models.Model):
     def _google_consent(self, code):
         """Store the refresh token Google gives for the consent ``code``."""
         self.ensure_one()
-        client_id, client_secret = self._google_client_credentials()
-        params = self.env["ir.config_parameter"].sudo()
-        client = GoogleCalendarClient(
-            api_url=params.get_param("calendoc_google.api_url") or DEFAULT_API_URL,
-            token_url=params.get_param("calendoc_google.token_url")
-            or DEFAULT_TOKEN_URL,
-            client_id=client_id,
-            client_secret=client_secret,
-            backoff=float(params.get_param("calendoc_google.backoff", 1.0)),
-        )
+        OAuth = self.env["calendoc.google.oauth"]
+        client = OAuth._new_client()
         try:
-            payload = client.exchange_code(code, self._google_redirect_uri())
+            payload = client.exchange_code(code, OAuth._redirect_uri())
         except GoogleError as exc:
             raise UserError(
                 self.env._(
@@ -590,13 +469,3 @@ class CalendocGoogleConnection(models.Model):
                 list(connection_ids),
             )
         )
-
-    def _pull_window(self):
-        params = self.env["ir.config_parameter"].sudo()
-        now = fields.Datetime.now().replace(microsecond=0)
-        past = int(params.get_param("calendoc_google.pull_past_days", 1))
-        future = int(params.get_param("calendoc_google.pull_future_days", 365))
-        return {
-            "timeMin": (now - timedelta(days=past)).isoformat() + "Z",
-            "timeMax": (now + timedelta(days=future)).isoformat() + "Z",
-        }

@@ -46,6 +46,7 @@ class GoogleCase(CalendocCase):
             google.requests.clear()
             google.statuses.clear()
             google.failures.clear()
+            google.token_failures.clear()
             google.access_tokens.clear()
             google.refresh_tokens = {"rt-alice"}
             google.min_sync_seq = 0

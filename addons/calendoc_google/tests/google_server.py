@@ -2,15 +2,18 @@
 OAuth 2.0 token endpoint that CalenDoc uses, on 127.0.0.1 and a free port,
 answering in Google's documented formats:
 
-- POST /token (grant_type refresh_token / authorization_code); a revoked or
-  unknown refresh token gets 400 {"error": "invalid_grant"};
+- POST /token, a form (grant_type refresh_token / authorization_code /
+  jwt-bearer: a service account's RS256 assertion, checked against its public
+  key, audience, lifetime, scope and delegated subject); a revoked or unknown
+  refresh token gets 400 {"error": "invalid_grant"};
 - GET /calendar/v3/users/me/calendarList;
 - GET /calendar/v3/calendars/{id}/events with singleEvents (recurring events
   expanded into instances), maxResults, pageToken, syncToken (410
   fullSyncRequired once tokens are expired), nextPageToken / nextSyncToken;
 - POST (insert; 409 duplicate for a known id), PATCH (404 unknown), DELETE
   (404 unknown, 410 already deleted) on events;
-- 401 for an unknown or expired access token; injected 429/5xx answers.
+- 401 for an unknown or expired access token; injected 429/5xx answers, of
+  the API or of the token endpoint.
 
 Used by the tests and by bench/bench_google.py; nothing of Odoo runs here.
 """
@@ -69,6 +72,7 @@ class FakeGoogle:
         self.min_sync_seq = 0
         self.page_size = 2500  # Google's maximum for events.list
         self.failures = []  # [(status, retry_after)] for the next API calls
+        self.token_failures = []  # the same, for the next token requests
         self.requests = []  # (method, path, params, body)
         self.statuses = {}  # index in requests -> the status answered
         self.http_count = 0  # HTTP requests received (a batch counts once)
@@ -138,9 +142,12 @@ class FakeGoogle:
                 if owner == refresh_token:
                     del self.access_tokens[token]
 
-    def fail_next(self, status, count=1, retry_after=None):
+    def fail_next(self, status, count=1, retry_after=None, token=False):
+        """Answer the next ``count`` API calls (``token``: token requests)
+        with ``status``, as Google does when overloaded or down."""
         with self.lock:
-            self.failures += [(status, retry_after)] * count
+            failures = self.token_failures if token else self.failures
+            failures += [(status, retry_after)] * count
 
     def clear_log(self):
         with self.lock:
@@ -174,7 +181,11 @@ class FakeGoogle:
         with self.lock:
             self.requests.append((method, path, params, body))
             if path == "/token":
-                return self._token(body)
+                if self.token_failures:
+                    status, retry_after = self.token_failures.pop(0)
+                    error = {"error": "internal_failure"}
+                    return status, error, retry_after
+                return self._token(body, headers)
             token = (headers.get("Authorization") or "").removeprefix("Bearer ")
             if path == "/batch/calendar/v3":
                 if token not in self.access_tokens:
@@ -345,7 +356,11 @@ class FakeGoogle:
                     return cid
         return calendar_id
 
-    def _token(self, body):
+    def _token(self, body, headers):
+        # Google's token endpoint takes a form (RFC 6749, section 4)
+        content_type = headers.get("Content-Type") or ""
+        if not content_type.startswith("application/x-www-form-urlencoded"):
+            return 400, {"error": "invalid_request", "error_description": "Not a form"}
         grant = body.get("grant_type")
         if grant == "authorization_code":
             refresh = self.codes.pop(body.get("code"), None)
@@ -396,8 +411,12 @@ class FakeGoogle:
             return None, "invalid_grant"
         if header.get("alg") != "RS256" or payload.get("aud") != self.url + "/token":
             return None, "invalid_grant"
-        if not payload.get("iat", 0) <= time.time() < payload.get("exp", 0):
+        # issued now, for at most one hour, for the scopes it names
+        iat, exp = payload.get("iat", 0), payload.get("exp", 0)
+        if not iat <= time.time() < exp or exp - iat > 3600:
             return None, "invalid_grant"
+        if not payload.get("scope"):
+            return None, "invalid_scope"
         if payload.get("sub") not in self.delegated:
             # domain-wide delegation not granted for this user
             return None, "unauthorized_client"

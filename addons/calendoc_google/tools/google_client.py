@@ -1,24 +1,30 @@
-"""A small client of the Google Calendar API v3 and of Google's OAuth 2.0 token
-endpoint, on plain ``requests``.
+"""A small client of the Google Calendar API v3 and of Google's OAuth 2.0
+endpoints, on plain ``requests``, with ``google-auth`` for the access tokens.
 
 Only what CalenDoc uses: events.list (sync and page tokens), events.insert,
-events.patch, events.delete, calendarList.list, and the token endpoint's
-``refresh_token`` and ``authorization_code`` grants. Both base URLs are
-parameters, so that tests run this very code against a local server speaking
-Google's wire format. Tokens are never logged.
+events.patch, events.delete, events.watch, channels.stop, calendarList.list,
+the batch endpoint and the token endpoint's three grants.
+``google-auth`` refreshes the practitioner's token and signs the service
+account's JWT (RS256, domain-wide delegation); its requests travel through our
+own session, timeout, retries and count (``_token_endpoint``). Every URL is a
+parameter, so that tests run this very code against a local server speaking
+Google's wire format. Tokens and keys are never logged.
 """
 
-import base64
 import json
 import logging
 import re
 import time
 import uuid
+from datetime import datetime, timezone
+from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
+import pytz
 import requests
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from google.auth import exceptions as auth_exceptions
+from google.oauth2 import credentials as user_credentials
+from google.oauth2 import service_account
 
 _logger = logging.getLogger(__name__)
 
@@ -30,6 +36,9 @@ SCOPE = "https://www.googleapis.com/auth/calendar"
 # retry with exponential backoff.
 RETRIABLE = {429, 500, 502, 503, 504}
 RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+# Private extended properties CalenDoc sets on the events it pushes.
+PROP_DB = "calendoc_db"
+PROP_EVENT = "calendoc_event"
 
 
 class GoogleError(Exception):
@@ -52,10 +61,6 @@ class GoogleAuthError(GoogleError):
 
 class GoogleGoneError(GoogleError):
     """410 Gone: the sync token is stale, a full resync is needed."""
-
-
-def _b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def _parse_batch(response):
@@ -81,15 +86,30 @@ def _parse_batch(response):
     return answers
 
 
-def _reason(response):
+def _reason(body):
+    """Google's reason for an error, from the JSON ``body`` of its answer."""
     try:
-        error = response.json().get("error")
-    except ValueError:
+        error = json.loads(body or b"{}").get("error")
+    except (ValueError, AttributeError):
         return None
     if isinstance(error, dict):
         errors = error.get("errors") or [{}]
         return errors[0].get("reason") or error.get("status")
     return error  # the token endpoint answers {"error": "invalid_grant"}
+
+
+def parse_google_time(value):
+    """An event's start or end ({"dateTime": ...} or {"date": ...}) as
+    (naive UTC datetime or None, date or None)."""
+    if value.get("dateTime"):
+        moment = datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            tz = pytz.timezone(value.get("timeZone") or "UTC")
+            moment = tz.localize(moment)
+        return moment.astimezone(pytz.utc).replace(tzinfo=None), None
+    if value.get("date"):
+        return None, datetime.strptime(value["date"][:10], "%Y-%m-%d").date()
+    return None, None
 
 
 class GoogleCalendarClient:
@@ -144,109 +164,7 @@ class GoogleCalendarClient:
         self.calls = 0
         self.token_refreshed = False
 
-    # --- OAuth 2.0 ----------------------------------------------------------
-    def _token_request(self, data):
-        data = dict(data, client_id=self.client_id, client_secret=self.client_secret)
-        for attempt in range(self.max_tries):
-            try:
-                self.calls += 1
-                response = self.session.post(
-                    self.token_url, data=data, timeout=self.timeout
-                )
-            except requests.RequestException as exc:
-                if attempt + 1 == self.max_tries:
-                    raise GoogleError(f"token endpoint unreachable: {exc}") from None
-                self._wait(attempt)
-                continue
-            if response.status_code in RETRIABLE and attempt + 1 < self.max_tries:
-                self._wait(attempt, response)
-                continue
-            if response.status_code in (400, 401):
-                reason = _reason(response)
-                # invalid_grant: revoked or expired consent; invalid_client: our
-                # credentials. Either way no retry will help.
-                raise GoogleAuthError(
-                    f"token refused ({reason})", response.status_code, reason
-                )
-            if not response.ok:
-                raise GoogleError(
-                    f"token endpoint answered {response.status_code}",
-                    response.status_code,
-                    _reason(response),
-                )
-            return response.json()
-        raise GoogleError("token endpoint: no answer")  # pragma: no cover
-
-    def refresh(self):
-        """Get a new access token: from the service account's signed assertion
-        (domain-wide delegation), or from the practitioner's refresh token."""
-        if self.service_account:
-            payload = self._token_request(
-                {
-                    "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                    "assertion": self._assertion(),
-                }
-            )
-            self.access_token = payload["access_token"]
-            self.expiry = time.time() + int(payload.get("expires_in", 3600))
-            self.token_refreshed = True
-            return self.access_token
-        if not self.refresh_token:
-            raise GoogleAuthError("no refresh token", None, "no_refresh_token")
-        payload = self._token_request(
-            {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
-        )
-        self.access_token = payload["access_token"]
-        self.expiry = time.time() + int(payload.get("expires_in", 3600))
-        self.token_refreshed = True
-        _logger.debug("Google access token refreshed")
-        return self.access_token
-
-    def _assertion(self):
-        """The JWT a service account signs (RS256) to act as ``subject``."""
-        account = self.service_account
-        now = int(time.time())
-        header = {"alg": "RS256", "typ": "JWT"}
-        if account.get("private_key_id"):
-            header["kid"] = account["private_key_id"]
-        claims = {
-            "iss": account["client_email"],
-            "scope": SCOPE,
-            "aud": self.token_url,
-            "iat": now,
-            "exp": now + 3600,
-            "sub": self.subject,
-        }
-        signing_input = b".".join(
-            _b64(json.dumps(part, separators=(",", ":")).encode())
-            for part in (header, claims)
-        )
-        try:
-            key = serialization.load_pem_private_key(
-                account["private_key"].encode(), password=None
-            )
-            signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
-        except (ValueError, TypeError, KeyError) as exc:
-            raise GoogleAuthError(
-                "unreadable service account key", None, "invalid_key"
-            ) from exc
-        return (signing_input + b"." + _b64(signature)).decode()
-
-    def exchange_code(self, code, redirect_uri):
-        """Trade the consent's authorization code for tokens."""
-        payload = self._token_request(
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-            }
-        )
-        self.access_token = payload.get("access_token")
-        self.expiry = time.time() + int(payload.get("expires_in", 3600))
-        self.refresh_token = payload.get("refresh_token") or self.refresh_token
-        return payload
-
-    # --- the API ------------------------------------------------------------
+    # --- HTTP -------------------------------------------------------------------
     def _wait(self, attempt, response=None):
         delay = self.backoff * (2**attempt)
         if response is not None and response.headers.get("Retry-After"):
@@ -256,6 +174,119 @@ class GoogleCalendarClient:
                 pass
         time.sleep(min(delay, 60))
 
+    def _send(self, method, url, what="Google", **kwargs):
+        """One HTTP request, tried again after a network error, a 429 or 5xx (or
+        a 403 for a rate limit), waiting longer each time: the last answer."""
+        for attempt in range(self.max_tries):
+            last = attempt + 1 == self.max_tries
+            try:
+                self.calls += 1
+                response = self.session.request(
+                    method, url, timeout=self.timeout, **kwargs
+                )
+            except requests.RequestException as exc:
+                if last:
+                    raise GoogleError(f"{what} unreachable: {exc}") from None
+                self._wait(attempt)
+                continue
+            status = response.status_code
+            if last or not (
+                status in RETRIABLE
+                or (status == 403 and _reason(response.content) in RATE_LIMIT_REASONS)
+            ):
+                return response
+            self._wait(attempt, response)
+        raise GoogleError(f"{what}: no answer")  # pragma: no cover (the last returns)
+
+    # --- OAuth 2.0 ----------------------------------------------------------
+    def _token_endpoint(self, url, method="POST", body=None, headers=None, **_kw):
+        """The HTTP of google-auth (its ``request``), on our session, timeout,
+        retries and count. What no retry mends is raised as our errors, so that
+        google-auth only reads tokens; unlike its own transport, no request body
+        (no secret) is ever logged."""
+        response = self._send(method, url, "token endpoint", data=body, headers=headers)
+        status = response.status_code
+        if status in (400, 401):
+            # invalid_grant: revoked or expired consent; invalid_client: our
+            # credentials. Either way no retry will help.
+            reason = _reason(response.content)
+            raise GoogleAuthError(f"token refused ({reason})", status, reason)
+        if not response.ok:
+            raise GoogleError(
+                f"token endpoint answered {status}", status, _reason(response.content)
+            )
+        return SimpleNamespace(
+            status=status, headers=response.headers, data=response.content
+        )
+
+    def _credentials(self):
+        """google-auth's credentials: the service account acting as
+        ``subject`` (domain-wide delegation), or the practitioner's consent."""
+        if self.service_account:
+            info = dict(self.service_account, token_uri=self.token_url)
+            try:
+                account = service_account.Credentials.from_service_account_info(
+                    # aud: the token endpoint we post to (RFC 7523), Google's
+                    # unless calendoc_google.token_url says otherwise
+                    info,
+                    scopes=[SCOPE],
+                    additional_claims={"aud": self.token_url},
+                )
+            except (ValueError, TypeError, KeyError) as exc:
+                raise GoogleAuthError(
+                    "unreadable service account key", None, "invalid_key"
+                ) from exc
+            return account.with_subject(self.subject)
+        if not self.refresh_token:
+            raise GoogleAuthError("no refresh token", None, "no_refresh_token")
+        return user_credentials.Credentials(
+            None,
+            refresh_token=self.refresh_token,
+            token_uri=self.token_url,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+        )
+
+    def refresh(self):
+        """Get a new access token through google-auth: from the service
+        account's signed assertion (domain-wide delegation), or from the
+        practitioner's refresh token."""
+        credentials = self._credentials()
+        try:
+            credentials.refresh(self._token_endpoint)
+        except auth_exceptions.RefreshError as exc:
+            # refused by google-auth itself: no OAuth client, no token answered
+            # (its first argument only: the others may hold the answer's tokens)
+            raise GoogleAuthError(f"token refused ({exc.args[0]})") from None
+        self.access_token = credentials.token
+        expiry = credentials.expiry
+        self.expiry = (
+            expiry.replace(tzinfo=timezone.utc).timestamp()
+            if expiry
+            else time.time() + 3600
+        )
+        self.token_refreshed = True
+        _logger.debug("Google access token refreshed")
+        return self.access_token
+
+    def exchange_code(self, code, redirect_uri):
+        """Trade the consent's authorization code for tokens (a grant that
+        google-auth leaves to web frameworks: one form to the token endpoint)."""
+        body = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        # a dict: ``requests`` form-encodes it, leaving out what is None
+        payload = json.loads(self._token_endpoint(self.token_url, body=body).data)
+        self.access_token = payload.get("access_token")
+        self.expiry = time.time() + int(payload.get("expires_in", 3600))
+        self.refresh_token = payload.get("refresh_token") or self.refresh_token
+        return payload
+
+    # --- the API ------------------------------------------------------------
     def _request(self, method, path, params=None, body=None, url=None, data=None):
         """One call with the access token, refreshed once on 401, retried on
         429/5xx. ``url``/``data``: a raw body to another address (batch), whose
@@ -263,58 +294,44 @@ class GoogleCalendarClient:
         raw = url is not None
         url = url or self.api_url + path
         refreshed = False
-        for attempt in range(self.max_tries):
-            if not self.access_token or self.expiry - 60 < time.time():
-                self.refresh()
-                refreshed = True
-            try:
-                self.calls += 1
-                headers = {"Authorization": f"Bearer {self.access_token}"}
-                if data is not None:
-                    headers["Content-Type"] = data[0]
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=body,
-                    data=data[1] if data is not None else None,
-                    headers=headers,
-                    timeout=self.timeout,
-                )
-            except requests.RequestException as exc:
-                if attempt + 1 == self.max_tries:
-                    raise GoogleError(f"Google unreachable: {exc}") from None
-                self._wait(attempt)
-                continue
-            status = response.status_code
-            if status == 401 and not refreshed:
-                # the access token expired early or was revoked: one refresh
-                self.access_token = None
-                refreshed = True
-                continue
-            reason = _reason(response) if status >= 400 else None
-            retriable = status in RETRIABLE or (
-                status == 403 and reason in RATE_LIMIT_REASONS
+        if not self.access_token or self.expiry - 60 < time.time():
+            self.refresh()
+            refreshed = True
+        while True:
+            headers = {"Authorization": f"Bearer {self.access_token}"}
+            if data is not None:
+                headers["Content-Type"] = data[0]
+            response = self._send(
+                method,
+                url,
+                params=params,
+                json=body,
+                data=data[1] if data is not None else None,
+                headers=headers,
             )
-            if retriable and attempt + 1 < self.max_tries:
-                self._wait(attempt, response)
-                continue
-            if status == 410:
-                raise GoogleGoneError("sync token expired", status, reason)
-            if status == 401:
-                raise GoogleAuthError("access refused", status, reason)
-            if status >= 400:
-                raise GoogleError(
-                    f"Google answered {status} ({reason}) to {method} {path}",
-                    429 if status == 403 and retriable else status,
-                    reason,
-                )
-            if raw:
-                return response
-            if status == 204 or not response.content:
-                return {}
-            return response.json()
-        raise GoogleError("Google: no answer")  # pragma: no cover
+            if response.status_code != 401 or refreshed:
+                break
+            # the access token expired early or was revoked: one refresh
+            self.refresh()
+            refreshed = True
+        status = response.status_code
+        reason = _reason(response.content) if status >= 400 else None
+        if status == 410:
+            raise GoogleGoneError("sync token expired", status, reason)
+        if status == 401:
+            raise GoogleAuthError("access refused", status, reason)
+        if status >= 400:
+            rate_limited = status == 403 and reason in RATE_LIMIT_REASONS
+            raise GoogleError(
+                f"Google answered {status} ({reason}) to {method} {path}",
+                429 if rate_limited else status,
+                reason,
+            )
+        if raw:
+            return response
+        if status == 204 or not response.content:
+            return {}
+        return response.json()
 
     def batch(self, calls):
         """Several calls in one HTTP request (Google's batch endpoint, at most
