@@ -35,6 +35,7 @@ class Base(models.AbstractModel):
     # delegation is another firm or account).
     _calendoc_unchecked_references = ()
 
+    # --- hooks (docs/extending.md) -----------------------------------------------
     @api.model
     def _calendoc_personal_data(self, requesters):
         """The declared fields of this model's records about ``requesters``
@@ -46,6 +47,7 @@ class Base(models.AbstractModel):
         )
         return records.read(list(self._calendoc_personal_fields))
 
+    # --- tenant isolation: the reference guard -----------------------------------
     @api.model
     def _calendoc_holds_account_data(self):
         """Whether records of this model belong to a client account (directly

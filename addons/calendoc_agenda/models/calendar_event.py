@@ -319,14 +319,16 @@ class CalendarEvent(models.Model):
                 )
             )
 
+    # --- hooks (docs/extending.md) -----------------------------------------------
     def _calendoc_charged_account(self):
-        """The client account that pays for this appointment (the delegation
-        addon charges the grantor instead)."""
+        """The client account that pays for this appointment: its own here; an
+        addon that bills another account (a grantor, a group) returns it."""
         self.ensure_one()
         return self.calendoc_account_id
 
     def _calendoc_after_booking(self):
-        """Hook run once appointments are created (SMS confirmation...)."""
+        """Run once appointments are created, in the booking's transaction
+        (calendar_event_sms.py queues the SMS confirmation): call ``super()``."""
         return True
 
     # --- helpers ---------------------------------------------------------------

@@ -378,7 +378,7 @@ class ResPartner(models.Model):
         action["context"] = {"default_calendoc_requester_id": self.id}
         return action
 
-    # --- hooks overridden by higher addons (see ARCHITECTURE.md) -------------
+    # --- hooks overridden by higher addons (docs/extending.md) ---------------
     def _calendoc_service_allowed(self, service):
         """Whether this client account may use ``service`` ('calls', 'sms',
         'booking', ...). Permissive here; calendoc_packs restricts it by pack."""
@@ -386,9 +386,10 @@ class ResPartner(models.Model):
         return True
 
     def _calendoc_consume_credits(self, kind, quantity, key, origin):
-        """Charge ``quantity`` credits of ``kind`` ('appointment' or 'sms') to this
-        client account for ``origin`` (a record), once per ``key``. No charge
-        here; calendoc_packs writes the ledger row in the same transaction."""
+        """Charge ``quantity`` credits of ``kind`` (a credit kind's code:
+        'appointment', 'sms'...) to this client account for ``origin`` (a
+        record), once per ``key``. No charge here; calendoc_packs writes the
+        ledger row in the same transaction."""
         self.ensure_one()
         return True
 

@@ -153,6 +153,7 @@ class SmsSms(models.Model):
             return None
         return factory()
 
+    # --- hooks: one factory per gateway (docs/extending.md) ----------------------
     @api.model
     def _calendoc_sms_api_iap(self):
         # Odoo's IAP: core's own sending path and its delivery reports.
@@ -162,6 +163,7 @@ class SmsSms(models.Model):
     def _calendoc_sms_api_ovh(self):
         return OvhSmsApi(self.env)
 
+    # --- sending through a gateway ------------------------------------------------
     def _calendoc_send_through(self, gateway, raise_exception=False):
         """Send these SMS through ``gateway`` and record what it answers, with
         core's meaning of IAP's states: accepted is 'pending' (Odoo's "Sent"),

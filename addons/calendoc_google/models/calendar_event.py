@@ -173,6 +173,7 @@ class CalendarEvent(models.Model):
         ]
         self.env["calendoc.google.push"]._enqueue(pairs, operation)
 
+    # --- hooks: what is mirrored in Google, and how (docs/extending.md) -----------
     def _calendoc_google_pushable(self, connection):
         """Whether this appointment should stand in ``connection``'s calendar."""
         return bool(
@@ -218,6 +219,7 @@ class CalendarEvent(models.Model):
             },
         }
 
+    # --- CalenDoc's own sync: the mirrors ------------------------------------------
     @api.model
     def _calendoc_google_check_mirrors(self, connection, mirrors):
         """Apply the conflict rule to the Google copies of our appointments read
