@@ -7,11 +7,26 @@ from odoo.addons.calendoc_agenda.tools.tz import timezone
 
 from .calendoc_credit_kind import KindBalance
 
+# E-invoicing fields Odoo tracks on every contact (account_edi_ubl_cii, installed
+# with accounting): a requester is a patient, never invoiced, and a line
+# "None → 0009 - SIRET-CODE (Peppol e-address (EAS))" in his history says
+# nothing to a secretary.
+UNTRACKED_ON_REQUESTERS = ("peppol_eas", "peppol_endpoint")
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
     calendoc_pack_ids = fields.One2many("calendoc.pack", "account_id", string="Packs")
+
+    def _mail_track(self, tracked_fields, initial_values):
+        if self.is_calendoc_requester:
+            tracked_fields = {
+                name: description
+                for name, description in tracked_fields.items()
+                if name not in UNTRACKED_ON_REQUESTERS
+            }
+        return super()._mail_track(tracked_fields, initial_values)
 
     # --- hooks of calendoc_agenda ----------------------------------------------
     def _calendoc_service_allowed(self, service):

@@ -39,7 +39,8 @@ class CalendocPractice(models.Model):
         string="Link token", copy=False, readonly=True, index="btree_not_null"
     )
     online_url = fields.Char(string="Booking link", compute="_compute_online_url")
-    online_embed_code = fields.Text(
+    # One line of HTML: a Char, so that Odoo's copy button shows with it.
+    online_embed_code = fields.Char(
         string="Code for the practice's website",
         compute="_compute_online_url",
         help="Paste it in a page of the practice's own website: the booking pages "

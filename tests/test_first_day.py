@@ -1,0 +1,106 @@
+"""The first day in the browser (issue 19, point 10): what a new user met that
+no other test saw — a widget missing from the client, a requester's history
+cluttered by e-invoicing fields, a login field called "Email"."""
+
+import re
+from pathlib import Path
+
+from odoo.modules.module import get_module_path
+from odoo.tests import HttpCase, TransactionCase, tagged
+
+from odoo.addons.calendoc_agenda.tests.common import CalendocCase
+
+# registry.category("fields").add("name", ...), and the registry kept in a
+# variable (fieldRegistry.add("name", ...)) in files that name the fields one.
+FIELD_ADD = re.compile(r"""\.add\(\s*["']([\w.]+)["']\s*,""")
+
+
+@tagged("post_install", "-at_install")
+class TestWidgetsExist(TransactionCase):
+    def registered_field_widgets(self):
+        modules = self.env["ir.module.module"].search([("state", "=", "installed")])
+        names = set()
+        for module in modules.mapped("name"):
+            path = get_module_path(module, display_warning=False)
+            if not path:
+                continue
+            for source in Path(path, "static", "src").rglob("*.js"):
+                text = source.read_text(encoding="utf-8", errors="replace")
+                if 'category("fields")' in text:
+                    names.update(FIELD_ADD.findall(text))
+        return names
+
+    def test_every_widget_of_calendoc_views_is_in_the_client(self):
+        widgets = self.registered_field_widgets()
+        self.assertIn(
+            "CopyClipboardChar", widgets, "the client's widgets were not read"
+        )
+        views = self.env["ir.ui.view"].search(
+            [("type", "in", ("form", "list", "kanban", "search", "calendar"))]
+        )
+        own = views.filtered(lambda v: v.xml_id.startswith("calendoc_"))
+        self.assertGreater(len(own), 20)
+        for view in own:
+            for widget in set(re.findall(r'widget="([\w.]+)"', view.arch_db or "")):
+                with self.subTest(view=view.xml_id, widget=widget):
+                    self.assertIn(
+                        widget,
+                        widgets,
+                        f"{view.xml_id} uses widget {widget!r}, which no installed "
+                        "module registers: the field shows without it and the "
+                        "browser's console says 'Missing widget'",
+                    )
+
+
+@tagged("post_install", "-at_install")
+class TestRequesterHistory(CalendocCase):
+    def test_a_requester_history_has_no_e_invoicing_line(self):
+        # CalendocCase sets up without tracking: this test is about it
+        self.env = self.env(context=dict(self.env.context, tracking_disable=False))
+        self.account = self.account.with_env(self.env)
+        Partner = self.env["res.partner"]
+        self.assertIn("peppol_eas", Partner._fields, "account_edi_ubl_cii is there")
+        requester = (
+            Partner.with_user(self.secretary)
+            .create(
+                {
+                    "is_calendoc_requester": True,
+                    "calendoc_account_id": self.account.id,
+                    "calendoc_last_name": "Martin",
+                    "calendoc_first_name": "Paul",
+                    "mobile": "06 11 22 33 44",
+                }
+            )
+            .sudo()
+        )
+        requester.with_user(self.secretary).write(
+            {"country_id": self.env.ref("base.fr").id}
+        )
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        requester.with_user(self.secretary).write(
+            {"country_id": self.env.ref("base.be").id}
+        )
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracked = requester.message_ids.tracking_value_ids.field_id.mapped("name")
+        self.assertFalse({"peppol_eas", "peppol_endpoint"} & set(tracked), tracked)
+        # the accounts, which are invoiced, keep Odoo's history of them
+        self.account.write({"country_id": self.env.ref("base.be").id})
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.assertIn(
+            "peppol_eas",
+            self.account.message_ids.tracking_value_ids.field_id.mapped("name"),
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestLoginPage(HttpCase):
+    def test_the_login_field_is_a_login_not_an_email(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        page = self.url_open("/web/login", headers={"Accept-Language": "fr-FR"})
+        self.assertEqual(page.status_code, 200)
+        label = re.search(r'<label for="login"[^>]*>\s*([^<]*?)\s*</label>', page.text)
+        self.assertTrue(label, "no login field")
+        self.assertEqual(label.group(1), "Identifiant")
