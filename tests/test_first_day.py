@@ -2,6 +2,7 @@
 no other test saw — a widget missing from the client, a requester's history
 cluttered by e-invoicing fields, a login field called "Email"."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -50,6 +51,34 @@ class TestWidgetsExist(TransactionCase):
                         "module registers: the field shows without it and the "
                         "browser's console says 'Missing widget'",
                     )
+
+
+@tagged("post_install", "-at_install")
+class TestActionsHaveTitles(TransactionCase):
+    def test_every_window_action_a_button_returns_has_a_title(self):
+        """Without "name", the dialog or the breadcrumb reads "Odoo"."""
+        addons = Path(__file__).resolve().parent.parent / "addons"
+        actions = 0
+        for path in sorted(addons.glob("calendoc_*/**/*.py")):
+            if "tests" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Dict):
+                    continue
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+                values = [
+                    v.value
+                    for k, v in zip(node.keys, node.values, strict=True)
+                    if isinstance(k, ast.Constant)
+                    and k.value == "type"
+                    and isinstance(v, ast.Constant)
+                ]
+                if values != ["ir.actions.act_window"]:
+                    continue
+                actions += 1
+                with self.subTest(file=str(path.relative_to(addons)), line=node.lineno):
+                    self.assertIn("name", keys, "a window action without a title")
+        self.assertGreater(actions, 5, "no window action found")
 
 
 @tagged("post_install", "-at_install")

@@ -85,6 +85,7 @@ class CalendocSlotFinder(models.TransientModel):
         ]
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Find a slot"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -134,6 +135,7 @@ class CalendocSlotFinderLine(models.TransientModel):
         )
         return {
             "type": "ir.actions.act_window",
+            "name": event.display_name,
             "res_model": "calendar.event",
             "res_id": event.id,
             "view_mode": "form",

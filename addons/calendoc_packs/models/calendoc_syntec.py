@@ -155,6 +155,7 @@ class CalendocPriceRevisionWizard(models.TransientModel):
         )
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Price revision"),
             "res_model": "calendoc.price.revision",
             "res_id": revision.id,
             "view_mode": "form",

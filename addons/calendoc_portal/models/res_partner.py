@@ -70,6 +70,7 @@ class ResPartner(models.Model):
         thread = self.env["calendoc.requester.thread"]._calendoc_thread_for(self)
         return {
             "type": "ir.actions.act_window",
+            "name": thread.display_name,
             "res_model": "calendoc.requester.thread",
             "res_id": thread.id,
             "view_mode": "form",

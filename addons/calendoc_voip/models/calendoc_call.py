@@ -241,6 +241,7 @@ class CalendocCall(models.Model):
             raise UserError(self.env._("This call reached no practice."))
         return {
             "type": "ir.actions.act_window",
+            "name": self.practice_id.display_name,
             "res_model": "calendoc.practice",
             "res_id": self.practice_id.id,
             "view_mode": "form",
