@@ -125,6 +125,29 @@ class TestRequesterHistory(CalendocCase):
 
 
 @tagged("post_install", "-at_install")
+class TestDemoHistory(TransactionCase):
+    def test_demo_records_have_no_half_english_creation_line(self):
+        data = self.env["ir.model.data"].search(
+            [("module", "like", "calendoc_%"), ("model", "like", "calendoc.%")]
+        )
+        models = set(data.mapped("model"))
+        self.assertIn("calendoc.practice", models, "the demo is installed")
+        for model in sorted(models):
+            Model = self.env[model]
+            if "message_ids" not in Model._fields:
+                continue
+            english = self.env["ir.model"]._get(model).with_context(lang="en_US").name
+            ids = data.filtered(lambda d, m=model: d.model == m).mapped("res_id")
+            messages = self.env["mail.message"].search(
+                [("model", "=", model), ("res_id", "in", ids)]
+            )
+            with self.subTest(model=model):
+                self.assertFalse(
+                    [m.body for m in messages if f"{english} créé" in (m.body or "")]
+                )
+
+
+@tagged("post_install", "-at_install")
 class TestLoginPage(HttpCase):
     def test_the_login_field_is_a_login_not_an_email(self):
         self.env["res.lang"]._activate_lang("fr_FR")
