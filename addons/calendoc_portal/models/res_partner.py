@@ -260,24 +260,35 @@ class ResPartner(models.Model):
         )
         if not template:
             return self.env["sale.order"]
+        product = template.product_variant_id
         # sudo: a portal user creates no sale order himself; this one sells the
         # chosen catalogue pack to his own account (checked above), at the
-        # catalogue price.
-        return (
-            self.env["sale.order"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": self.env.user.partner_id.id,
-                    "partner_invoice_id": self.id,
-                    "require_signature": False,
-                    "require_payment": True,
-                    "prepayment_percent": 1.0,
-                    "order_line": [
-                        Command.create({"product_id": template.product_variant_id.id})
-                    ],
-                }
-            )
+        # catalogue price. A second click on "Buy" finds the quotation of the
+        # first one, still to pay, rather than making another.
+        Order = self.env["sale.order"].sudo()
+        open_orders = Order.search(
+            [
+                ("partner_id", "=", self.env.user.partner_id.id),
+                ("partner_invoice_id", "=", self.id),
+                ("state", "in", ("draft", "sent")),
+                ("order_line.product_id", "=", product.id),
+                "|",
+                ("validity_date", "=", False),
+                ("validity_date", ">=", fields.Date.context_today(self)),
+            ],
+            order="id desc",
+        ).filtered(lambda order: order.order_line.product_id == product)
+        if open_orders:
+            return open_orders[0]
+        return Order.create(
+            {
+                "partner_id": self.env.user.partner_id.id,
+                "partner_invoice_id": self.id,
+                "require_signature": False,
+                "require_payment": True,
+                "prepayment_percent": 1.0,
+                "order_line": [Command.create({"product_id": product.id})],
+            }
         )
 
     def _calendoc_portal_statement(self, date_from=None, date_to=None):

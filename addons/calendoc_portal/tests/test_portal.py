@@ -230,6 +230,39 @@ class TestClientPortal(PortalCase):
         packs = self.url_open("/my/calendoc/packs")
         self.assertEqual(packs.text.count("o_calendoc_pack_row"), 2)
 
+    def test_a_second_click_on_buy_reuses_the_quotation_still_to_pay(self):
+        self.env["ir.config_parameter"].set_param("sale.automatic_invoice", True)
+        self.env.ref("payment.payment_provider_demo").state = "test"
+        self.authenticate("client_admin", "client_admin")
+        token = CSRF.search(self.url_open("/my/calendoc/packs").text).group(1)
+        Order = self.env["sale.order"]
+        before = Order.search([])
+
+        def buy():
+            response = self.url_open(
+                "/my/calendoc/packs/buy",
+                data={"csrf_token": token, "product_id": self.pack_combined.id},
+                allow_redirects=False,
+            )
+            self.assertEqual(response.status_code, 303)
+            return response.headers["Location"]
+
+        first = buy()
+        order = Order.search([]) - before
+        self.assertEqual(len(order), 1)
+        self.assertEqual(buy(), first)
+        self.assertEqual(Order.search([]) - before, order, "a second quotation")
+        # once paid, the next purchase is a new order
+        pay_with_demo_provider(self.env, order)
+        self.assertEqual(order.state, "sale")
+        buy()
+        self.assertEqual(len(Order.search([]) - before), 2)
+        # a cancelled quotation is not offered again either
+        newest = Order.search([]) - before - order
+        newest.sudo()._action_cancel()
+        buy()
+        self.assertEqual(len(Order.search([]) - before), 3)
+
     def test_other_roles_cannot_buy(self):
         self.authenticate("doctor_portal", "doctor_portal")
         data = {
