@@ -13,6 +13,9 @@ cat <<MSG
     secretaire2  / secretaire2    secretary of Centre médical Val de Loire only
     dr.martin    / dr.martin      practitioner: sees her own agenda (Dr Claire Martin)
 
+  Online booking of the demo practice (patients, no login):
+    http://localhost:$port/rdv/cabinet-des-lices
+
   The staff then type the code e-mailed to them: the e-mails are printed here,
   "[mail] to ...". Client users (permanence code) may turn two-factor on in
   their portal (Security).

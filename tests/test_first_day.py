@@ -148,6 +148,18 @@ class TestDemoHistory(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
+class TestDemoBooking(HttpCase):
+    def test_a_demo_practice_takes_online_bookings_at_the_link_make_run_prints(self):
+        logins = Path(__file__).resolve().parent.parent / "scripts" / "logins.sh"
+        link = re.search(r"/rdv/[\w-]+", logins.read_text(encoding="utf-8"))
+        self.assertTrue(link, "make run prints no booking link")
+        page = self.url_open(link.group(0))
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Cabinet des Lices", page.text)
+        self.assertIn("Consultation", page.text)
+
+
+@tagged("post_install", "-at_install")
 class TestLoginPage(HttpCase):
     def test_the_login_field_is_a_login_not_an_email(self):
         self.env["res.lang"]._activate_lang("fr_FR")

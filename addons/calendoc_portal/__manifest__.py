@@ -25,6 +25,7 @@
         "views/calendoc_signup_templates.xml",
         "views/calendoc_portal_menus.xml",
     ],
+    "demo": ["demo/calendoc_portal_demo.xml"],
     "assets": {
         "web.assets_frontend": [
             "calendoc_portal/static/src/scss/calendoc_portal.scss",
