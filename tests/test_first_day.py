@@ -160,6 +160,26 @@ class TestDemoBooking(HttpCase):
 
 
 @tagged("post_install", "-at_install")
+class TestDemoShowsTheProduct(TransactionCase):
+    def test_the_demo_has_a_call_log_a_paid_pack_and_a_delegation(self):
+        calls = self.env.ref("calendoc_voip.demo_call_answered") | self.env.ref(
+            "calendoc_voip.demo_call_missed"
+        )
+        self.assertEqual(calls.mapped("outcome"), ["answered", "missed"])
+        self.assertEqual(self.env.ref("calendoc_voip.demo_call_answered").duration, 202)
+        lices = self.env.ref("calendoc_agenda.demo_account_lices")
+        self.assertTrue(lices._calendoc_valid_packs(), "no paid pack")
+        delegation = self.env.ref("calendoc_agenda.demo_delegation_lices_secretary2")
+        self.assertEqual(delegation.state, "active")
+        # the delegation opens the Lices agenda to the Loire centre's secretary
+        secretary2 = self.env.ref("calendoc_agenda.demo_user_secretary2")
+        practitioners = (
+            self.env["calendoc.practitioner"].with_user(secretary2).search([])
+        )
+        self.assertIn(lices, practitioners.mapped("account_id"))
+
+
+@tagged("post_install", "-at_install")
 class TestLoginPage(HttpCase):
     def test_the_login_field_is_a_login_not_an_email(self):
         self.env["res.lang"]._activate_lang("fr_FR")

@@ -19,6 +19,7 @@
         "views/res_partner_views.xml",
         "views/calendoc_voip_menus.xml",
     ],
+    "demo": ["demo/calendoc_voip_demo.xml"],
     "assets": {
         "web.assets_backend": [
             "calendoc_voip/static/src/js/**/*",
