@@ -132,18 +132,6 @@ class CalendocSlotFinderLine(models.TransientModel):
                 "stop": self.stop,
             }
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "calendar.event",
-            "res_id": event.id,
-            "view_mode": "form",
-            "views": [
-                (
-                    self.env.ref(
-                        "calendoc_agenda.calendar_event_view_form_calendoc"
-                    ).id,
-                    "form",
-                )
-            ],
-            "target": "current",
-        }
+        # CalenDoc's agenda action on the new appointment: its URL reloads
+        # the same form
+        return event.get_formview_action()
