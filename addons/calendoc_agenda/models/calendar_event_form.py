@@ -1,4 +1,6 @@
-from odoo import models
+from lxml import etree
+
+from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
@@ -6,6 +8,12 @@ from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 APPOINTMENT_FORM = "calendoc_agenda.calendar_event_view_form_calendoc"
 APPOINTMENT_ACTION = "calendoc_agenda.calendoc_appointment_action"
 MANAGER_GROUP = "calendoc_agenda.group_calendoc_manager"
+# The appointment views: delete="0" in their arch, lifted for managers.
+APPOINTMENT_VIEWS = (
+    "calendoc_agenda.calendar_event_view_calendar_calendoc",
+    "calendoc_agenda.calendar_event_view_list_calendoc",
+    APPOINTMENT_FORM,
+)
 
 
 class CalendarEvent(models.Model):
@@ -24,6 +32,20 @@ class CalendarEvent(models.Model):
         return super().unlink()
 
     # --- views -----------------------------------------------------------------
+    @api.model
+    def get_view(self, view_id=None, view_type="form", **options):
+        result = super().get_view(view_id, view_type, **options)
+        # The views are cached for all users: who sees Delete is decided here,
+        # per user (Odoo 18 forbids groups on extension views).
+        if self.env.user.has_group(MANAGER_GROUP) and result.get("id") in [
+            self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+            for xmlid in APPOINTMENT_VIEWS
+        ]:
+            node = etree.fromstring(result["arch"])
+            node.attrib.pop("delete", None)
+            result["arch"] = etree.tostring(node, encoding="unicode")
+        return result
+
     def get_formview_id(self, access_uid=None):
         if self._calendoc_all_appointments():
             return self.env.ref(APPOINTMENT_FORM).id

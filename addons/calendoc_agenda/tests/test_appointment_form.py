@@ -177,6 +177,17 @@ class TestAppointmentFormInTheBrowser(HttpCase):
             }
         )
 
+    def test_the_appointments_url_resolves_to_the_agenda_action_and_its_form(self):
+        appointment = self.book_today(7)
+        self.authenticate("form_secretary", "form_secretary")
+        action = appointment.with_user(self.secretary).get_formview_action()
+        # what a reload of /odoo/<path>/<id> asks the server
+        loaded = self.make_jsonrpc_request(
+            "/web/action/load", {"action_id": action["path"]}
+        )
+        self.assertEqual(loaded["id"], self.env.ref(AGENDA).id)
+        self.assertIn([self.env.ref(FORM).id, "form"], loaded["views"])
+
     def test_reloading_an_appointments_url_opens_calendocs_form(self):
         for hour, url in RELOADED_URLS:
             with self.subTest(url=url):
