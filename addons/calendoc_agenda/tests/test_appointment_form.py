@@ -225,7 +225,8 @@ class TestAppointmentFormInTheBrowser(HttpCase):
                         "model": "calendar.event",
                         "method": "unlink",
                         "args": [[appointment.id]],
-                        "kwargs": {},
+                        # the web client sends the user's context with each call
+                        "kwargs": {"context": {"lang": "fr_FR"}},
                     },
                 }
             ),
