@@ -16,6 +16,10 @@ from odoo.addons.calendoc_agenda.tests.common import CalendocCase
 
 R, W, C, U = "read", "write", "create", "unlink"
 ALL = {R, W, C, U}
+# The fixture appointment is booked: nobody deletes a booked appointment (it is
+# cancelled with a reason); managers delete cancelled ones (calendoc_agenda's
+# test_appointment_form).
+BOOKED_APPOINTMENT = {R, W, C}
 CONFIG = (
     "calendoc.practice",
     "calendoc.practitioner",
@@ -56,7 +60,7 @@ EXPECTED = {
         **dict.fromkeys(CONFIG, ALL),
         "calendoc.practice.line": ALL,
         "calendoc.requester.category": ALL,
-        "calendar.event": ALL,
+        "calendar.event": BOOKED_APPOINTMENT,
         "res.partner": ALL,
         "calendoc.delegation": {R, W, C},
         "calendoc.delegation.log": {R},
@@ -85,7 +89,7 @@ EXPECTED = {
         **dict.fromkeys(CONFIG, {R}),
         "calendoc.practice.line": {R},
         "calendoc.requester.category": {R},
-        "calendar.event": ALL,
+        "calendar.event": BOOKED_APPOINTMENT,
         "res.partner": ALL,
         "calendoc.pack": {R},
         "calendoc.credit.move": {R},
@@ -100,7 +104,7 @@ EXPECTED = {
         **dict.fromkeys(CONFIG, {R}),
         "calendoc.practice.line": {R},
         "calendoc.requester.category": {R},
-        "calendar.event": ALL,
+        "calendar.event": BOOKED_APPOINTMENT,
         "res.partner": ALL,
         "calendoc.delegation": {R},
         "calendoc.delegation.log": {R},
@@ -109,7 +113,7 @@ EXPECTED = {
     "expired_delegate": {},
     "practitioner": {
         **dict.fromkeys(CONFIG, {R}),
-        "calendar.event": ALL,
+        "calendar.event": BOOKED_APPOINTMENT,
         "res.partner": {R},
     },
     "portal_client": {

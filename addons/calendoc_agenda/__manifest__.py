@@ -42,6 +42,8 @@
     "assets": {
         "web.assets_backend": [
             "calendoc_agenda/static/src/js/slot_taken_error.js",
+            "calendoc_agenda/static/src/views/appointment_views.js",
+            "calendoc_agenda/static/src/views/appointment_views.xml",
         ],
         "web.assets_tests": [
             "calendoc_agenda/static/tests/tours/**/*",

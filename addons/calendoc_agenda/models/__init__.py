@@ -14,6 +14,7 @@ from . import calendoc_appointment_type
 from . import calendar_event
 from . import calendar_event_privacy
 from . import calendar_event_booking
+from . import calendar_event_form
 from . import calendar_attendee
 from . import calendar_recurrence
 from . import calendoc_slot_engine

@@ -268,6 +268,7 @@ class CalendarEvent(models.Model):
             "name": self.env._("Cancel appointment"),
             "res_model": "calendoc.cancel.wizard",
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "context": {"default_event_ids": self.ids},
         }

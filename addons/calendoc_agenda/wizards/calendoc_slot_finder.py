@@ -85,7 +85,6 @@ class CalendocSlotFinder(models.TransientModel):
         ]
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Find a slot"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -133,19 +132,6 @@ class CalendocSlotFinderLine(models.TransientModel):
                 "stop": self.stop,
             }
         )
-        return {
-            "type": "ir.actions.act_window",
-            "name": event.display_name,
-            "res_model": "calendar.event",
-            "res_id": event.id,
-            "view_mode": "form",
-            "views": [
-                (
-                    self.env.ref(
-                        "calendoc_agenda.calendar_event_view_form_calendoc"
-                    ).id,
-                    "form",
-                )
-            ],
-            "target": "current",
-        }
+        # CalenDoc's agenda action on the new appointment: its URL reloads
+        # the same form
+        return event.get_formview_action()
