@@ -10,7 +10,7 @@ class TestOnlineBookingPhoneUi(HttpCase):
     browser_size = "360x740"
 
     def authenticate(self, user, password, browser=None):
-        super().authenticate(user, password, browser=browser)
+        result = super().authenticate(user, password, browser=browser)
         if browser:
             # Chrome keeps its windows at least 500 px wide whatever
             # --window-size says: the phone's screen is emulated through the
@@ -25,6 +25,7 @@ class TestOnlineBookingPhoneUi(HttpCase):
                     "mobile": True,
                 },
             )
+        return result
 
     def test_patient_books_on_a_phone_without_accepting_sms(self):
         env = self.env(context={"tracking_disable": True})
