@@ -544,6 +544,7 @@ class TestRouteFuzz(PortalCase):
             "email": "paul.martin@example.fr",
             "accept_terms": "1",
             "accept_sms": "1",
+            "terms_version": str(self.practice.online_terms_version),
         }
         ringing = {
             "event": "ringing",
@@ -673,6 +674,15 @@ class TestRouteFuzz(PortalCase):
             ("POST", "/calendoc_voip/pbx_config"): {"json": {"pbx": self.pbx.id}},
             ("POST", "/calendoc_voip/pbx_status"): {
                 "json": {"pbx": self.pbx.id, "status": "connected", "detail": "ok"},
+            },
+            # IAP's delivery reports (core's route, which calendoc_agenda
+            # extends): a report of an SMS that does not exist
+            ("POST", "/sms/status"): {
+                "json": {
+                    "message_statuses": [
+                        {"sms_status": "delivered", "uuids": ["0" * 32]}
+                    ]
+                },
             },
             ("POST", "/web/dataset/call_kw"): call_kw,
             ("POST", "/web/dataset/call_kw/<path:path>"): call_kw,

@@ -13,12 +13,15 @@
         "auth_totp_portal",
         "portal",
         "payment",
+        # its portal's invoice pages are retitled for clients
+        "account_payment",
         "sale",
     ],
     "data": [
         "security/ir.model.access.csv",
         "security/calendoc_portal_security.xml",
         "views/calendoc_practice_views.xml",
+        "views/calendar_event_views.xml",
         "views/calendoc_requester_thread_views.xml",
         "views/calendoc_online_templates.xml",
         "views/calendoc_portal_templates.xml",

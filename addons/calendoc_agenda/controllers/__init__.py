@@ -1,2 +1,3 @@
 from . import dataset
 from . import main
+from . import sms

@@ -11,7 +11,8 @@ Rules (Doctolib-grade, see ``_calendoc_reminder_due_at`` and
   carry no health data: no remarks, and the appointment type only when the
   practice allows it;
 - nothing is sent when the practice, the appointment type (reminders), the
-  requester or the client account's offer says no SMS, nor without a mobile.
+  requester (for good, or for this appointment) or the client account's
+  offer says no SMS, nor without a mobile.
 """
 
 import logging
@@ -88,6 +89,12 @@ class CalendarEvent(models.Model):
         readonly=True,
         copy=False,
         ondelete="set null",
+    )
+    calendoc_sms_refused = fields.Boolean(
+        string="No SMS for this appointment",
+        copy=False,
+        help="The patient declined SMS about this appointment (when booking "
+        "online): no confirmation and no reminder are sent for it.",
     )
     calendoc_sms_ids = fields.One2many(
         "sms.sms",
@@ -265,14 +272,14 @@ class CalendarEvent(models.Model):
         """Whether this appointment may get an SMS of ``kind`` ('confirmation' or
         'reminder') now: the practice sends SMS, the appointment type wants
         reminders (reminders only), the requester has a mobile and did not opt
-        out (here or in Odoo's SMS blacklist), the client account's offer
-        includes SMS."""
+        out (here, for this appointment, or in Odoo's SMS blacklist), the
+        client account's offer includes SMS."""
         self.ensure_one()
         practice = self.calendoc_practice_id
         requester = self.calendoc_requester_id
         if not (self.calendoc_practitioner_id and practice and requester):
             return False
-        if not practice.sms_enabled:
+        if self.calendoc_sms_refused or not practice.sms_enabled:
             return False
         apt_type = self.calendoc_type_id
         if kind == "reminder" and apt_type and not apt_type.sms_reminder:

@@ -393,6 +393,13 @@ class ResPartner(models.Model):
         self.ensure_one()
         return True
 
+    def _calendoc_refund_credits(self, key, origin):
+        """Give this client account back what the charge ``key`` took for
+        ``origin`` (an SMS that was not sent), once whatever how often it is
+        asked. Nothing here; calendoc_packs appends the refund rows."""
+        self.ensure_one()
+        return True
+
     # --- helpers --------------------------------------------------------------
     @api.model
     def _calendoc_check_account_fields(self, vals):

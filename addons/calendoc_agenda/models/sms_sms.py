@@ -17,6 +17,8 @@ KINDS = [
     ("confirmation", "Confirmation"),
     ("reminder", "Reminder"),
 ]
+# Final states of an SMS that did not leave: its credits are given back.
+UNSENT_STATES = ("error", "canceled")
 ENCODINGS = [
     ("gsm7", "GSM 7-bit"),
     ("ucs2", "UCS-2 (Unicode)"),
@@ -68,6 +70,13 @@ class SmsSms(models.Model):
     calendoc_provider_ref = fields.Char(
         string="Gateway reference", readonly=True, copy=False
     )
+    calendoc_attempt = fields.Integer(
+        string="Paid attempt",
+        readonly=True,
+        copy=False,
+        help="How many times this SMS was sent again after a failure (each "
+        "failure gives its credits back, each new attempt is paid again).",
+    )
 
     @api.depends("body")
     def _compute_calendoc_segments(self):
@@ -85,14 +94,47 @@ class SmsSms(models.Model):
     def create(self, vals_list):
         messages = super().create(vals_list)
         # Invariant 2: the SMS is paid for in the transaction that creates it,
-        # once per SMS whatever happens to it later (resending is free).
-        for sms in messages.filtered(
-            lambda s: s.calendoc_account_id and s.calendoc_segments
-        ):
-            sms.calendoc_account_id._calendoc_consume_credits(
-                "sms", sms.calendoc_segments, f"sms.sms:{sms.id}", sms
-            )
+        # once per attempt (see write: a failed attempt is given back).
+        for sms in messages._calendoc_paid():
+            sms._calendoc_charge()
         return messages
+
+    def write(self, vals):
+        """An SMS that fails (state 'error', whatever told it: the gateway's
+        answer, core's IAP path, a manager) or is cancelled gives its client
+        account the credits of that attempt back, once; one sent again after
+        that is paid again, as a new attempt."""
+        retried = self.browse()
+        if vals.get("state") == "outgoing":
+            retried = self._calendoc_paid().filtered(lambda s: s.state in UNSENT_STATES)
+        result = super().write(vals)
+        if vals.get("state") in UNSENT_STATES:
+            for sms in self._calendoc_paid():
+                sms.calendoc_account_id._calendoc_refund_credits(
+                    sms._calendoc_charge_key(), sms
+                )
+        for sms in retried:
+            sms.calendoc_attempt += 1
+            sms._calendoc_charge()
+        return result
+
+    # --- paying ----------------------------------------------------------------
+    def _calendoc_paid(self):
+        """The SMS of these that a client account pays for."""
+        return self.filtered(lambda s: s.calendoc_account_id and s.calendoc_segments)
+
+    def _calendoc_charge_key(self):
+        """The ledger's key of this SMS's current attempt: one charge (and at
+        most one refund) per attempt."""
+        self.ensure_one()
+        key = f"sms.sms:{self.id}"
+        return f"{key}:{self.calendoc_attempt}" if self.calendoc_attempt else key
+
+    def _calendoc_charge(self):
+        self.ensure_one()
+        return self.calendoc_account_id._calendoc_consume_credits(
+            "sms", self.calendoc_segments, self._calendoc_charge_key(), self
+        )
 
     # --- sending ---------------------------------------------------------------
     def _split_batch(self):
@@ -128,6 +170,29 @@ class SmsSms(models.Model):
             )
         else:
             calendoc._calendoc_send_through(gateway, raise_exception=raise_exception)
+
+    @api.model
+    def _calendoc_delivery_reports(self, message_statuses):
+        """Apply IAP's delivery reports (``/sms/status``, already checked by
+        core: ``[{'sms_status': ..., 'uuids': [...]}]``) to CalenDoc's SMS: the
+        state reported, or 'error' for a failure (its credits come back, see
+        ``write``). They stay in the queue's history (core marks the SMS it
+        has a report of for deletion)."""
+        for status in message_statuses:
+            messages = self.search(
+                [("uuid", "in", status["uuids"]), ("calendoc_kind", "!=", False)]
+            )
+            if not messages:
+                continue
+            iap_state = status["sms_status"]
+            state = self.IAP_TO_SMS_STATE_SUCCESS.get(iap_state)
+            if state:
+                messages.write({"state": state, "failure_type": False})
+            else:
+                failure = self.IAP_TO_SMS_FAILURE_TYPE.get(iap_state, "unknown")
+                messages.write({"state": "error", "failure_type": failure})
+            messages.write({"to_delete": False})
+        return True
 
     # --- the gateway seam --------------------------------------------------------
     @api.model

@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.sql import escape_psql
 
 
 class CalendocWallet(models.Model):
@@ -335,6 +336,63 @@ class CalendocWallet(models.Model):
         if alerts:
             account._calendoc_check_low_credits(alerts)
         return moves
+
+    def _refund(self, account, key, origin):
+        """Append the refund of the charge ``key`` of ``account``: for each of
+        its consumption moves, a move giving the same credits back to the same
+        pack and kind (keys ``<key>:refund``, ``<key>:refund#2``...). Under the
+        wallet's lock; a refund already recorded (a second failure report, a
+        replay) appends nothing and returns the first one's moves. A charge
+        that took nothing (the free Standard service) refunds nothing."""
+        # sudo: as in _charge, the ledger is written by its own methods only
+        Move = self.env["calendoc.credit.move"].sudo()
+        account = account.sudo()
+        self.sudo()._lock_for_account(account)
+        refund_key = f"{key}:refund"
+        done = Move.search(self._key_domain(account, refund_key))
+        if done:
+            return done
+        charges = Move.search(self._key_domain(account, key), order="id").filtered(
+            lambda m: m.move_type == "consumption" and m.quantity < 0
+        )
+        if not charges:
+            return Move
+        balances = Move._balances_after(charges.pack_id)
+        values = []
+        for number, charge in enumerate(charges, start=1):
+            pair = (charge.pack_id.id, charge.kind)
+            balances[pair] = balances.get(pair, 0) - charge.quantity
+            values.append(
+                {
+                    "account_id": account.id,
+                    "pack_id": charge.pack_id.id,
+                    "move_type": "refund",
+                    "kind": charge.kind,
+                    "quantity": -charge.quantity,
+                    "balance_after": balances[pair],
+                    "key": refund_key if number == 1 else f"{refund_key}#{number}",
+                    "description": self.env._(
+                        "Refund: %(charge)s not sent",
+                        charge=charge.description or charge.key,
+                    ),
+                    "origin_model": origin._name if origin else charge.origin_model,
+                    "origin_id": origin.id if origin else charge.origin_id,
+                    "sms_segments": charge.sms_segments,
+                    "sms_country_code": charge.sms_country_code,
+                    "charged_for_id": charge.charged_for_id.id,
+                }
+            )
+        return Move.create(values)
+
+    def _key_domain(self, account, key):
+        """The moves of ``account`` written under ``key`` (a charge split over
+        several packs or kinds adds ``#2``, ``#3``... to it)."""
+        return [
+            ("account_id", "=", account.id),
+            "|",
+            ("key", "=", key),
+            ("key", "=like", f"{escape_psql(key)}#%"),
+        ]
 
     def _charge_free(self, account, rule, key, common, credits):
         """No valid credits left: the Standard offer goes on for free within its

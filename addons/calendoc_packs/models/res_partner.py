@@ -58,6 +58,15 @@ class ResPartner(models.Model):
         super()._calendoc_consume_credits(kind, quantity, key, origin)
         return self.env["calendoc.wallet"]._charge(self, kind, quantity, key, origin)
 
+    def _calendoc_refund_credits(self, key, origin):
+        """Give back what the charge ``key`` took (an SMS that failed): one
+        refund row per move of that charge, into the same pack and kind, once
+        per ``key`` (see ``calendoc.wallet._refund``); return the refund
+        rows."""
+        self.ensure_one()
+        super()._calendoc_refund_credits(key, origin)
+        return self.env["calendoc.wallet"]._refund(self, key, origin)
+
     # --- helpers ---------------------------------------------------------------
     def _calendoc_today(self):
         """The date in the client account's time zone (the default one when it

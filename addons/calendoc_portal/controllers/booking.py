@@ -190,6 +190,7 @@ class CalendocOnlineBooking(http.Controller):
             "lang": request.env.lang,
             "accept_terms": kw.get("accept_terms"),
             "accept_sms": kw.get("accept_sms"),
+            "terms_version": kw.get("terms_version"),
         }
         # sudo: a visitor books through _calendoc_online_book only, which
         # checks the practice, the type, the slot and every field he sent.
@@ -327,20 +328,21 @@ class CalendocOnlineBooking(http.Controller):
         )
 
     def _render_appointment(self, event, token, message=None, error=None, status=200):
+        page = event._calendoc_online_page()
         messages = {
+            # the SMS is named only when one is queued or sent
             "booked": request.env._(
                 "Your appointment is booked. A confirmation is on its way by email "
                 "and SMS."
+            )
+            if page["sms_confirmation"]
+            else request.env._(
+                "Your appointment is booked. A confirmation is on its way by email."
             ),
             "cancelled": request.env._("Your appointment is cancelled."),
             "moved": request.env._("Your appointment is moved."),
         }
-        values = dict(
-            event._calendoc_online_page(),
-            token=token,
-            message=messages.get(message),
-            error=error,
-        )
+        values = dict(page, token=token, message=messages.get(message), error=error)
         return request.render(
             "calendoc_portal.calendoc_online_appointment", values, status=status
         )

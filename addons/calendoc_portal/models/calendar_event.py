@@ -23,6 +23,21 @@ class CalendarEvent(models.Model):
     calendoc_access_token = fields.Char(
         string="Patient link token", copy=False, groups="base.group_system"
     )
+    calendoc_online_sms_consent = fields.Datetime(
+        string="SMS accepted online on",
+        readonly=True,
+        copy=False,
+        help="When the patient, booking online, agreed to receive the "
+        "confirmation and reminder by SMS. Empty: he did not, and gets no SMS "
+        "about this appointment.",
+    )
+    calendoc_online_terms_version = fields.Integer(
+        string="Practice's terms accepted (version)",
+        readonly=True,
+        copy=False,
+        help="The version of the practice's terms for online booking that the "
+        "patient accepted when booking (0: the practice had none).",
+    )
 
     # --- business methods ------------------------------------------------------
     @api.model
@@ -30,7 +45,9 @@ class CalendarEvent(models.Model):
         """Book ``apt_type`` with ``practitioner`` at ``start`` (naive UTC) for
         the patient described by ``identity`` (dict: last_name, first_name,
         birthdate, mobile, email, lang, accept_terms, accept_sms), as the
-        public booking page does. Returns the appointment.
+        public booking page does (and ``terms_version``, the version of the
+        practice's terms shown to him). Without ``accept_sms`` the appointment
+        gets no SMS at all (and costs none). Returns the appointment.
 
         Called with sudo() by the public pages (see the controller); everything
         a visitor sends is checked here. A returning patient (same mobile and
@@ -78,6 +95,10 @@ class CalendarEvent(models.Model):
                         "calendoc_requester_id": requester.id,
                         "calendoc_source": "online",
                         "start": start,
+                        # no consent, no SMS (neither sent nor charged)
+                        "calendoc_sms_refused": not values["sms_consent"],
+                        "calendoc_online_sms_consent": values["sms_consent"],
+                        "calendoc_online_terms_version": values["terms_version"],
                         # a visitor organises nothing: no organizer, no invitation
                         "user_id": False,
                         "calendoc_access_token": secrets.token_urlsafe(32),
@@ -181,7 +202,28 @@ class CalendarEvent(models.Model):
             "when": practice._online_when(self.start),
             "can_change": self._calendoc_online_can_change(),
             "deadline": practice._online_when(self._calendoc_online_change_deadline()),
+            "sms_confirmation": self._calendoc_online_sms_confirmation(),
         }
+
+    def _calendoc_online_sms_confirmation(self):
+        """Whether an SMS confirmation of this appointment is queued or sent
+        (not refused, not failed, not left out for want of credits): what the
+        patient's page may say."""
+        self.ensure_one()
+        # sudo: the SMS queue is the system's; only this appointment's own
+        # confirmation is counted, nothing of it is shown
+        return bool(
+            self.env["sms.sms"]
+            .sudo()
+            .search_count(
+                [
+                    ("calendoc_event_id", "=", self.id),
+                    ("calendoc_kind", "=", "confirmation"),
+                    ("state", "in", ("outgoing", "process", "pending", "sent")),
+                ],
+                limit=1,
+            )
+        )
 
     def _calendoc_online_move_page(self, week):
         """What the page to move this appointment shows (signed link): the free
@@ -273,10 +315,13 @@ class CalendarEvent(models.Model):
             raise UserError(
                 self.env._("Please accept the practice's terms to book online.")
             )
-        if not identity.get("accept_sms"):
+        terms_version = practice.online_terms_version if practice.online_terms else 0
+        shown = params.parse_int(identity.get("terms_version"), 0, 2**31 - 1, 0)
+        if shown != terms_version:
             raise UserError(
                 self.env._(
-                    "Please accept to receive the confirmation and reminder by SMS."
+                    "The practice's terms changed while you were booking: please "
+                    "read them again and accept them."
                 )
             )
         lang = identity.get("lang")
@@ -290,6 +335,10 @@ class CalendarEvent(models.Model):
             "mobile_e164": mobile_e164,
             "email": email,
             "lang": lang,
+            "sms_consent": fields.Datetime.now()
+            if identity.get("accept_sms")
+            else False,
+            "terms_version": terms_version,
         }
 
     @api.model

@@ -49,7 +49,18 @@ class CalendocPractice(models.Model):
     online_terms = fields.Text(
         string="Terms for patients",
         translate=True,
-        help="Shown on the booking form; the patient must accept them.",
+        help="Shown on the booking form; the patient must accept them. Each "
+        "change (in any language) is a new version; each online appointment "
+        "records the version its patient accepted.",
+    )
+    online_terms_version = fields.Integer(
+        string="Terms version",
+        readonly=True,
+        copy=False,
+        help="Goes up by one each time the terms for patients change.",
+    )
+    online_terms_date = fields.Datetime(
+        string="Terms changed on", readonly=True, copy=False
     )
     online_max_pending = fields.Integer(
         string="Pending bookings per phone",
@@ -78,6 +89,14 @@ class CalendocPractice(models.Model):
                 "UPDATE calendoc_practice "
                 "SET online_token = md5(random()::text || id::text || clock_timestamp()::text) "
                 "WHERE online_token IS NULL"
+            )
+        )
+        # terms written before they had versions are their first version
+        self.env.cr.execute(
+            SQL(
+                "UPDATE calendoc_practice SET online_terms_version = 1 "
+                "WHERE online_terms IS NOT NULL "
+                "AND COALESCE(online_terms_version, 0) = 0"
             )
         )
         return result
@@ -109,12 +128,55 @@ class CalendocPractice(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             vals.setdefault("online_token", secrets.token_urlsafe(18))
+            if vals.get("online_terms"):
+                vals["online_terms_version"] = 1
+                vals["online_terms_date"] = fields.Datetime.now()
         return super().create(vals_list)
+
+    def write(self, vals):
+        changed = self.browse()
+        if "online_terms" in vals:
+            changed = self.filtered(
+                lambda p: (p.online_terms or False) != (vals["online_terms"] or False)
+            )
+        result = super().write(vals)
+        changed._online_new_terms_version()
+        return result
+
+    def _update_field_translations(
+        self, field_name, translations, digest=None, source_lang=None
+    ):
+        # the terms translated in another language are terms changed too
+        result = super()._update_field_translations(
+            field_name, translations, digest=digest, source_lang=source_lang
+        )
+        if field_name == "online_terms":
+            self._online_new_terms_version()
+        return result
 
     def action_online_new_token(self):
         """Draw a new link token: the old token link stops working at once."""
         for practice in self:
             practice.online_token = secrets.token_urlsafe(18)
+
+    def _online_new_terms_version(self):
+        """A new version of these practices' terms for patients: the version
+        the next bookings record."""
+        now = fields.Datetime.now()
+        for practice in self:
+            practice.write(
+                {
+                    "online_terms_version": practice.online_terms_version + 1,
+                    "online_terms_date": now,
+                }
+            )
+
+    def _online_address(self):
+        """The practice's address as the French write it on one line:
+        "12 rue des Lices, 49100 Angers"."""
+        self.ensure_one()
+        town = " ".join(filter(None, [self.zip, self.city]))
+        return ", ".join(filter(None, [self.street, self.street2, town]))
 
     def _online_key(self):
         self.ensure_one()

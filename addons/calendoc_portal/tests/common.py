@@ -126,6 +126,8 @@ class PortalCase(HttpCase, PacksCase):
             "email": "paul.martin@example.fr",
             "accept_terms": "1",
             "accept_sms": "1",
+            # the version of the practice's terms the form showed
+            "terms_version": str(self.practice.online_terms_version),
             **values,
         }
 

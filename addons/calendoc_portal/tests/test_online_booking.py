@@ -100,8 +100,9 @@ class TestOnlineBooking(PortalCase):
         slot = self.free_slots()[0]
         requesters = self.requesters()
         cases = [
-            ({"accept_sms": ""}, "receive the confirmation and reminder by SMS"),
+            # SMS are optional (issue 19): see test_online_consent.py
             ({"accept_terms": ""}, "accept the practice&#39;s terms"),
+            ({"terms_version": "0"}, "terms changed while you were booking"),
             ({"mobile": "12"}, "valid mobile number"),
             ({"email": "not-an-email"}, "valid email address"),
             ({"birthdate": "2999-01-01"}, "valid birth date"),
