@@ -3,3 +3,4 @@ from . import test_purchase
 from . import test_consumption_race
 from . import test_revision_terms
 from . import test_credit_kinds
+from . import test_statement_local_time
