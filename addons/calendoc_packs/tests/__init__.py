@@ -4,3 +4,4 @@ from . import test_consumption_race
 from . import test_revision_terms
 from . import test_credit_kinds
 from . import test_statement_local_time
+from . import test_report_pdf
