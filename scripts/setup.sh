@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install what is missing to run or test CalenDoc, then write .run/odoo.conf.
 #
-#  * Debian packages: PostgreSQL, Chromium (browser tests), build headers for
-#    Odoo's Python requirements (only those not installed yet, via apt-get).
+#  * Debian packages: PostgreSQL, Chromium (browser tests), wkhtmltopdf (PDF
+#    reports) and poppler-utils (pdftotext, the reports' tests), SIPp, build
+#    headers for Odoo's Python requirements (only those not installed yet, via
+#    apt-get).
 #  * Odoo 18.0: used as is when `python3 -c "import odoo"` already works;
 #    otherwise cloned from Odoo's official repository into $CALENDOC_ODOO_SRC
 #    and installed, with its requirements, into a virtualenv in .run/venv.
@@ -22,8 +24,10 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 apt_missing=()
 need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || apt_missing+=("$1"); }
 if command -v dpkg >/dev/null 2>&1; then
-  # sip-tester: SIPp, the trunk of the telephony tests
-  for p in postgresql postgresql-contrib chromium libldap2-dev libsasl2-dev libpq-dev git sip-tester; do
+  # sip-tester: SIPp, the trunk of the telephony tests; wkhtmltopdf: the PDF
+  # engine of Odoo's reports (Debian's, the one Odoo supports on Debian 12);
+  # poppler-utils: pdftotext, with which the tests read the PDFs back
+  for p in postgresql postgresql-contrib chromium libldap2-dev libsasl2-dev libpq-dev git sip-tester wkhtmltopdf poppler-utils; do
     need_pkg "$p"
   done
   if [ ${#apt_missing[@]} -gt 0 ]; then

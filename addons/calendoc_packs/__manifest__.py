@@ -27,5 +27,10 @@
         "views/calendoc_packs_menus.xml",
     ],
     "demo": ["demo/calendoc_packs_demo.xml"],
+    "assets": {
+        "web.report_assets_common": [
+            "calendoc_packs/static/src/scss/calendoc_report.scss",
+        ],
+    },
     "installable": True,
 }

@@ -5,10 +5,11 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL
 
 from ..exceptions import SlotTakenError
 from ..tools import params
+from ..tools.local_time import format_local, local_tz
 
 STATES = [
     ("booked", "Booked"),
@@ -421,18 +422,17 @@ class CalendarEvent(models.Model):
             )
             row = self.env.cr.fetchone()
             if row:
-                other = self.browse(row[0])
+                # sudo: the message names the practitioner and the times of
+                # the appointment in the way, nothing else of it
+                other = self.browse(row[0]).sudo()
+                tz = local_tz(self.env, other.calendoc_practice_id)
                 raise SlotTakenError(
                     self.env._(
                         "%(practitioner)s already has an appointment from %(start)s "
                         "to %(stop)s.",
-                        practitioner=other.sudo().calendoc_practitioner_id.name,
-                        start=format_datetime(
-                            self.env, other.sudo().start, dt_format="short"
-                        ),
-                        stop=format_datetime(
-                            self.env, other.sudo().stop, dt_format="short"
-                        ),
+                        practitioner=other.calendoc_practitioner_id.name,
+                        start=format_local(self.env, other.start, tz),
+                        stop=format_local(self.env, other.stop, tz),
                     )
                 )
 

@@ -18,13 +18,11 @@ Rules (Doctolib-grade, see ``_calendoc_reminder_due_at`` and
 import logging
 from datetime import timedelta
 
-import pytz
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
-from ..tools.tz import timezone
+from ..tools.local_time import local_tz, to_local
 
 _logger = logging.getLogger(__name__)
 
@@ -379,11 +377,7 @@ class CalendarEvent(models.Model):
         return "en_US"
 
     def _calendoc_local(self, value):
-        """``value`` (naive UTC) in this appointment's practice time zone."""
+        """``value`` (naive UTC) in this appointment's practice time zone (see
+        ``tools/local_time.py``)."""
         self.ensure_one()
-        tz = (
-            self.calendoc_practice_id._calendoc_tz()
-            if self.calendoc_practice_id
-            else timezone()
-        )
-        return pytz.utc.localize(value).astimezone(tz)
+        return to_local(value, local_tz(self.env, self.calendoc_practice_id))

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.local_time import format_local, local_tz
+
 # What a delegation may open; assignment as a secretary opens all of them.
 SCOPES = [
     ("agenda_read", "Read the agenda"),
@@ -308,14 +310,18 @@ class CalendocDelegation(models.Model):
                 .partner_id.filtered("email")
             )
         if holders:
+            # the period as the agenda's holders read their agenda: in their
+            # account's time zone, to the minute
+            tz = local_tz(self.env, account=self.grantor_account_id)
             self.message_post(
                 body=self.env._(
                     "Rights on your agenda were %(what)s: %(delegation)s, from %(start)s "
                     "to %(end)s.",
                     what=what,
                     delegation=self.name,
-                    start=self.date_start,
-                    end=self.date_end or self.env._("revocation"),
+                    start=format_local(self.env, self.date_start, tz),
+                    end=format_local(self.env, self.date_end, tz)
+                    or self.env._("revocation"),
                 ),
                 partner_ids=holders.ids,
                 subtype_xmlid="mail.mt_comment",

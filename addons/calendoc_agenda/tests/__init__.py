@@ -13,3 +13,4 @@ from . import test_two_factor
 from . import test_params
 from . import test_slot_taken
 from . import test_appointment_form
+from . import test_local_time

@@ -3,6 +3,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import escape_psql
 
+from odoo.addons.calendoc_agenda.tools.local_time import format_local, local_tz
+
 
 class CalendocWallet(models.Model):
     """One row per client account: the row every write of the ledger locks
@@ -439,12 +441,21 @@ class CalendocWallet(models.Model):
     def _charge_description(self, rule, origin):
         """What the ledger says a charge paid for. No health data: the date and
         the practitioner of an appointment, never its type or remarks; the
-        kind's name for SMS, never the message or its number."""
+        kind's name for SMS, never the message or its number. The date is
+        written as the statement shows it: in the practice's time zone, to the
+        minute (the text is stored, so it is local once and for all)."""
         if origin and origin._name == "calendar.event":
+            event = origin.sudo()
             return self.env._(
                 "Appointment on %(date)s with %(practitioner)s",
-                date=fields.Datetime.to_string(origin.start),
-                practitioner=origin.sudo().calendoc_practitioner_id.name,
+                date=format_local(
+                    self.env,
+                    event.start,
+                    local_tz(
+                        self.env, event.calendoc_practice_id, event.calendoc_account_id
+                    ),
+                ),
+                practitioner=event.calendoc_practitioner_id.name,
             )
         if rule["per_sms_segment"]:
             return rule["name"]

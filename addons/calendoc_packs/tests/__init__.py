@@ -5,3 +5,5 @@ from . import test_revision_terms
 from . import test_credit_kinds
 from . import test_cancellation
 from . import test_sms_refund
+from . import test_statement_local_time
+from . import test_report_pdf

@@ -1,3 +1,5 @@
+import subprocess
+
 from odoo import Command
 
 from odoo.addons.calendoc_agenda.tests.common import CalendocCase
@@ -27,6 +29,22 @@ def pay_with_demo_provider(env, order):
     )
     tx._post_process()
     return tx
+
+
+PDF_TIMEOUT = 120
+
+
+def pdf_text(pdf):
+    """The text of ``pdf`` (bytes) as ``pdftotext`` reads it, its white space
+    made single spaces (a table cell may wrap)."""
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+        timeout=PDF_TIMEOUT,
+    ).stdout.decode()
+    return " ".join(text.split())
 
 
 class PacksCase(CalendocCase):

@@ -2,7 +2,6 @@ import csv
 import io
 import json
 from collections import defaultdict
-from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
@@ -10,6 +9,12 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
+
+from odoo.addons.calendoc_agenda.tools.local_time import (
+    local_midnight,
+    local_tz,
+    sql_local,
+)
 
 # One statement line in HTML, for PostgreSQL's format() (a bound parameter:
 # odoo.tools.SQL does not allow a literal % in the code).
@@ -107,11 +112,20 @@ class CalendocStatementWizard(models.TransientModel):
         self._check_statement_access()
         return self.account_id._calendoc_balance_lines() if self.account_id else []
 
+    def _tz(self):
+        """The time zone the statement is read in: the client account's (a
+        statement spans its practices), else its first practice's, else the
+        user's, else the default."""
+        return local_tz(self.env, account=self.account_id)
+
     def _period(self):
-        """The period as naive UTC datetimes [start, end)."""
+        """The period's whole local days as naive UTC datetimes [start, end):
+        a move at 00:30 in Paris on the 1st (22:30 UTC the day before) is the
+        1st's."""
+        tz = self._tz()
         return (
-            datetime.combine(self.date_from, time.min),
-            datetime.combine(self.date_to + relativedelta(days=1), time.min),
+            local_midnight(self.date_from, tz),
+            local_midnight(self.date_to + relativedelta(days=1), tz),
         )
 
     def _moves_domain(self):
@@ -245,7 +259,8 @@ class CalendocStatementWizard(models.TransientModel):
             for name in ("move_type", "kind")
         }
         return [
-            SQL("to_char(m.date, 'YYYY-MM-DD HH24:MI')"),
+            # local time, to the minute (invariant 6)
+            SQL("to_char(%s, 'YYYY-MM-DD HH24:MI')", self._local_date()),
             SQL("%s::jsonb ->> m.move_type", labels["move_type"]),
             SQL("%s::jsonb ->> m.kind", labels["kind"]),
             SQL("m.quantity"),
@@ -257,6 +272,11 @@ class CalendocStatementWizard(models.TransientModel):
             ),
             SQL("COALESCE(p.name, '')"),
         ]
+
+    def _local_date(self):
+        """The SQL of a move's date (``m.date``, UTC) in the statement's time
+        zone."""
+        return sql_local(SQL("m.date"), self._tz())
 
     def _row_source(self):
         return SQL(
@@ -271,7 +291,7 @@ class CalendocStatementWizard(models.TransientModel):
         return self.move_count <= self.PDF_DETAIL_LIMIT
 
     def _daily_rows(self):
-        """The period's totals per day, type and kind (the PDF of a busy
+        """The period's totals per local day, type and kind (the PDF of a busy
         account): (day, type, credits kind, moves, quantity, SMS segments)."""
         self.ensure_one()
         if not self.account_id:
@@ -283,7 +303,7 @@ class CalendocStatementWizard(models.TransientModel):
                 """
                 SELECT to_char(m.day, 'YYYY-MM-DD'), %s, %s, m.moves, m.quantity,
                        m.segments
-                  FROM (SELECT m.date::date AS day, m.move_type, m.kind,
+                  FROM (SELECT %s::date AS day, m.move_type, m.kind,
                                count(*) AS moves, sum(m.quantity) AS quantity,
                                sum(m.sms_segments) AS segments
                           FROM %s AS m
@@ -292,6 +312,7 @@ class CalendocStatementWizard(models.TransientModel):
                 """,
                 move_type,
                 kind,
+                self._local_date(),
                 self._moves_query(),
             )
         )

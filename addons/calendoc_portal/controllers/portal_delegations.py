@@ -5,6 +5,7 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.calendoc_agenda.tools import params
+from odoo.addons.calendoc_agenda.tools.local_time import local_tz
 
 from ..models.res_users import CLIENT_GROUP
 from .portal import CalendocCustomerPortal
@@ -37,6 +38,8 @@ class CalendocDelegationsPortal(CalendocCustomerPortal):
                 "page_name": "calendoc_delegations",
                 "delegations": account._calendoc_portal_delegations(),
                 "scopes": DELEGATION_SCOPES,
+                # the periods in the account's time, to the minute
+                "tz": local_tz(request.env, account=account),
             }
         )
         return request.render("calendoc_portal.calendoc_portal_delegations", values)

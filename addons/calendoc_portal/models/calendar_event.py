@@ -4,10 +4,15 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
-from odoo.tools import email_normalize, format_date, format_datetime
+from odoo.tools import email_normalize, format_date
 
 from odoo.addons.calendoc_agenda.exceptions import SlotTakenError
 from odoo.addons.calendoc_agenda.tools import params
+from odoo.addons.calendoc_agenda.tools.local_time import (
+    format_prose,
+    local_tz,
+    upper_first,
+)
 from odoo.addons.calendoc_agenda.tools.tz import tz_name
 
 _logger = logging.getLogger(__name__)
@@ -266,11 +271,13 @@ class CalendarEvent(models.Model):
         return {
             # sudo: read access to this appointment was checked just above
             "event": self.sudo(),
-            "when": format_datetime(
-                self.env,
-                self.start,
-                tz=tz_name(self.calendoc_practice_id.tz),
-                dt_format="full",
+            # the page's title: "Mercredi 9 décembre 2026 à 10 h 00"
+            "when": upper_first(
+                format_prose(
+                    self.env,
+                    self.start,
+                    local_tz(self.env, self.sudo().calendoc_practice_id),
+                )
             ),
         }
 
@@ -411,7 +418,7 @@ class CalendarEvent(models.Model):
         beyond what he chose himself."""
         self.ensure_one()
         event = self.with_context(lang=lang or self.env.context.get("lang"))
-        tz = tz_name(self.calendoc_practice_id.tz)
+        tz = local_tz(self.env, self.calendoc_practice_id)
         subjects = {
             "booked": event.env._("Your appointment is booked"),
             "moved": event.env._("Your appointment is moved"),
@@ -422,9 +429,7 @@ class CalendarEvent(models.Model):
             {
                 "event": event,
                 "kind": kind,
-                "when": format_datetime(
-                    event.env, event.start, tz=tz, dt_format="full"
-                ),
+                "when": format_prose(event.env, event.start, tz),
                 "manage_url": event._calendoc_manage_url(),
             },
         )

@@ -8,11 +8,17 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, format_date, format_datetime
+from odoo.tools import SQL, format_date
 
+from odoo.addons.calendoc_agenda.tools.local_time import (
+    format_day,
+    format_local_time,
+    format_prose,
+    upper_first,
+)
 from odoo.addons.calendoc_agenda.tools.params import parse_text
 from odoo.addons.calendoc_agenda.tools.phone import to_e164
-from odoo.addons.calendoc_agenda.tools.tz import timezone, tz_name
+from odoo.addons.calendoc_agenda.tools.tz import timezone
 
 # slots offered after a lost race, per practitioner of the type
 NEXT_SLOTS = 6
@@ -312,12 +318,12 @@ class CalendocPractice(models.Model):
             if day is None:
                 # one date label per day (Babel is slow): not one per slot
                 day = days[local.date()] = {
-                    "label": format_date(self.env, local.date(), date_format="full"),
+                    "label": upper_first(format_day(self.env, local)),
                     "slots": [],
                 }
             day["slots"].append(
                 {
-                    "label": local.strftime("%H:%M"),
+                    "label": format_local_time(slot["start"], tz),
                     "start": slot["start"].isoformat(),
                     "practitioner_id": slot["practitioner_id"],
                 }
@@ -370,9 +376,10 @@ class CalendocPractice(models.Model):
         )
 
     def _online_when(self, moment):
-        """``moment`` (naive UTC) in full words, in the practice's time zone."""
+        """``moment`` (naive UTC) in words, in the practice's time zone, to the
+        minute: "mercredi 9 décembre 2026 à 10 h 00"."""
         self.ensure_one()
-        return format_datetime(self.env, moment, tz=tz_name(self.tz), dt_format="full")
+        return format_prose(self.env, moment, self.tz)
 
     def _online_e164(self, number):
         """``number`` as typed by a visitor, in E.164 (the practice's country,

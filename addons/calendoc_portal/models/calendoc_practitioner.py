@@ -3,8 +3,16 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import api, fields, models
-from odoo.tools import format_date, format_datetime
+from odoo.tools import format_date
 
+from odoo.addons.calendoc_agenda.tools.local_time import (
+    format_day,
+    format_local,
+    format_local_time,
+    local_tz,
+    to_local,
+    upper_first,
+)
 from odoo.addons.calendoc_agenda.tools.tz import timezone
 
 from ..tools.paging import page_offset
@@ -72,27 +80,24 @@ class CalendocPractitioner(models.Model):
         # sudo: these appointments were just found under the user's own rules;
         # their practitioner's name lives on resource.resource, which portal
         # users may not read.
-        rows = [
-            {
-                "event": event.sudo(),
-                "when": format_datetime(
-                    self.env,
-                    event.start,
-                    tz=event.calendoc_practice_id.tz or tz.zone,
-                    dt_format="short",
-                ),
-                "local": pytz.utc.localize(event.start).astimezone(
-                    pytz.timezone(event.calendoc_practice_id.tz or tz.zone)
-                ),
-            }
-            for event in events
-        ]
+        rows = []
+        for event in events:
+            # each appointment in its practice's time zone, to the minute
+            event_tz = local_tz(self.env, event.sudo().calendoc_practice_id)
+            rows.append(
+                {
+                    "event": event.sudo(),
+                    "when": format_local(self.env, event.start, event_tz),
+                    "time": format_local_time(event.start, event_tz),
+                    "local": to_local(event.start, event_tz),
+                }
+            )
         span_days = 7 if weekly else 1
         return {
             "rows": rows,
             "scope": scope,
             "day": first,
-            "day_label": format_date(self.env, first, date_format="full"),
+            "day_label": upper_first(format_day(self.env, first)),
             "previous_day": (first - timedelta(days=span_days)).isoformat(),
             "next_day": (first + timedelta(days=span_days)).isoformat(),
             "practitioners": practitioners,
@@ -119,13 +124,11 @@ class CalendocPractitioner(models.Model):
             days.append(
                 {
                     "iso": day.isoformat(),
-                    "label": format_date(self.env, day, date_format="EEEE d MMM"),
+                    "label": upper_first(
+                        format_date(self.env, day, date_format="EEEE d MMM")
+                    ),
                     "today": day == today,
-                    "rows": [
-                        dict(row, time=row["local"].strftime("%H:%M"))
-                        for row in rows
-                        if row["local"].date() == day
-                    ],
+                    "rows": [row for row in rows if row["local"].date() == day],
                 }
             )
         return days

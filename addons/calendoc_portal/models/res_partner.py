@@ -297,7 +297,8 @@ class ResPartner(models.Model):
         memory under the user's own rights (his account's credit moves):
         nothing is stored."""
         self._calendoc_portal_check_own()
-        today = fields.Date.context_today(self)
+        # the account's day, as the statement's periods are (its time zone)
+        today = self._calendoc_today()
         start = date_from or today.replace(day=1)
         stop = date_to or today
         if stop < start:

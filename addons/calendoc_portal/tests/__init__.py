@@ -1,5 +1,6 @@
 from . import (
     test_booking_refusals,
+    test_local_times,
     test_manage_link,
     test_online_booking,
     test_online_consent,

@@ -145,7 +145,8 @@ class TestClientPortal(PortalCase):
 
     def test_client_admin_reads_his_statement_on_screen_csv_and_pdf(self):
         self.authenticate("client_admin", "client_admin")
-        today = self.env.cr.now().date()
+        # the statement's days are the account's (Paris), not UTC's
+        today = self.account._calendoc_today()
         url = f"/my/calendoc/statement?date_from=2000-01-01&date_to={today}"
         page = self.url_open(url)
         self.assertEqual(page.status_code, 200)
