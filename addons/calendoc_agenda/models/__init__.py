@@ -23,3 +23,6 @@ from . import mail_document
 from . import sms_sms
 from . import sms_template
 from . import calendar_event_sms
+from . import calendar_event_board
+from . import calendoc_board
+from . import ir_websocket

@@ -12,3 +12,5 @@ from . import test_sms_templates
 from . import test_two_factor
 from . import test_params
 from . import test_slot_taken
+from . import test_board
+from . import test_board_ui
