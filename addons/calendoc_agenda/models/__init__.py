@@ -25,4 +25,5 @@ from . import sms_template
 from . import calendar_event_sms
 from . import calendar_event_board
 from . import calendoc_board
+from . import calendoc_board_columns
 from . import ir_websocket
