@@ -78,7 +78,7 @@ class TestDayBoard(CalendocCase):
     def test_practitioner_sees_his_own_column_and_colleagues_when_allowed(self):
         user = new_test_user(
             self.env,
-            login="board_doctor",
+            login="board_doctor_user",
             groups="calendoc_agenda.group_calendoc_practitioner",
         )
         self.doctor.user_id = user
@@ -196,7 +196,9 @@ class TestDayBoard(CalendocCase):
             message = str(caught.exception)
             self.assertNotIn("Étranger", message)
             self.assertNotIn("Autre", message)
-        staff = new_test_user(self.env, login="board_staff", groups="base.group_user")
+        staff = new_test_user(
+            self.env, login="board_staff_user", groups="base.group_user"
+        )
         with self.assertRaises(AccessError):
             self.board(staff)
 
@@ -295,30 +297,36 @@ class TestDayBoard(CalendocCase):
         self.assertTrue(messages)
         self.assertIn("calendoc_agenda/board_changed", messages[0])
         self.assertIn(f'"practitioner_ids":[{self.doctor.id}]', messages[0])
-        event.with_user(self.secretary).write({"start": MONDAY.replace(hour=9)})
+        event.with_user(self.secretary).write(
+            {"start": MONDAY.replace(hour=9), "stop": MONDAY.replace(hour=9, minute=30)}
+        )
         self.assertGreater(len(self.bus_messages(channel)), len(messages))
         # nothing reaches the other account's channel
         self.assertFalse(self.bus_messages((self.other_account, "calendoc_agenda")))
 
     # --- landing -------------------------------------------------------------------
     def test_secretaries_and_practitioners_land_on_the_board(self):
-        action = self.env.ref("calendoc_agenda.calendoc_board_action")
-        self.assertEqual(self.secretary.action_id, action)
+        action = self.env.ref("calendoc_agenda.calendoc_board_action").id
+        self.assertEqual(self.secretary.action_id.id, action)
         doctor = new_test_user(
             self.env,
-            login="board_landing",
+            login="board_landing_user",
             groups="calendoc_agenda.group_calendoc_practitioner",
         )
-        self.assertEqual(doctor.action_id, action)
-        staff = new_test_user(self.env, login="board_other", groups="base.group_user")
+        self.assertEqual(doctor.action_id.id, action)
+        staff = new_test_user(
+            self.env, login="board_other_user", groups="base.group_user"
+        )
         self.assertFalse(staff.action_id)
         staff.groups_id = [
             Command.link(self.env.ref("calendoc_agenda.group_calendoc_secretary").id)
         ]
-        self.assertEqual(staff.action_id, action)
+        self.assertEqual(staff.action_id.id, action)
         # a home action chosen before is kept; a user made before is given it
-        other = self.env.ref("calendoc_agenda.calendoc_appointment_action")
+        other = self.env.ref("calendoc_agenda.calendoc_appointment_action").id
         staff.action_id = other
         self.secretary.action_id = False
         set_board_home_action(self.env)
-        self.assertEqual((staff.action_id, self.secretary.action_id), (other, action))
+        self.assertEqual(
+            (staff.action_id.id, self.secretary.action_id.id), (other, action)
+        )

@@ -64,7 +64,7 @@ class TestDayBoardUi(HttpCase):
         )
         account.calendoc_secretary_ids = [Command.link(secretary.id)]
         self.assertEqual(
-            secretary.action_id, env.ref("calendoc_agenda.calendoc_board_action")
+            secretary.action_id.id, env.ref("calendoc_agenda.calendoc_board_action").id
         )
         self.start_tour("/odoo", "calendoc_board_tour", login="board_secretary")
         booked = Event.search(
