@@ -67,10 +67,17 @@ class CalendocBoard(models.AbstractModel):
         """
         self._board_check_role()
         day, days, mode = self._board_days(day, mode)
+        # the agendas the user reads: one search under the record rules,
+        # whose ids every later query takes instead of the rules again
+        readable = self._board_readable_practitioners()
         practices, practitioners, apt_type = self._board_filters(
-            practice_ids, practitioner_ids, type_id
+            practice_ids, practitioner_ids, type_id, readable
         )
-        schedules = self._board_schedules(practices, practitioners, apt_type)
+        people = self._board_type_people(apt_type)
+        schedules = self._board_schedules(practices, readable, apt_type, people)
+        shown_practitioners = schedules.practitioner_id.sorted("name")
+        if practitioners is not None:
+            schedules = schedules.filtered(lambda s: s.practitioner_id in practitioners)
         if mode == "week" and not practitioner_ids and schedules:
             first = schedules[0].practitioner_id
             schedules = schedules.filtered(lambda s: s.practitioner_id == first)
@@ -85,9 +92,10 @@ class CalendocBoard(models.AbstractModel):
                 "slot_step_minutes",
             ],
         )
+        people.update(self._board_type_people(types))
         columns = []
         for schedule in schedules:
-            column_type = self._board_column_type(schedule, types)
+            column_type = self._board_column_type(schedule, types, people)
             for column_day in days:
                 columns.append(
                     {
@@ -126,21 +134,12 @@ class CalendocBoard(models.AbstractModel):
             "practices": [
                 {"id": p.id, "name": p.display_name}
                 for p in self.env["calendoc.practice"].search_fetch(
-                    [
-                        (
-                            "schedule_ids.practitioner_id.calendoc_access_scope",
-                            "like",
-                            ",agenda_read,",
-                        )
-                    ],
+                    [("schedule_ids.practitioner_id", "in", readable.ids)],
                     ["name"],
                 )
             ],
             "practitioners": [
-                {"id": p.id, "name": p.name}
-                for p in self._board_readable_practitioners(
-                    [("practice_ids", "in", practices.ids)] if practices else []
-                )
+                {"id": p.id, "name": p.name} for p in shown_practitioners
             ],
             "types": [
                 {"id": t.id, "name": t.name, "practice_id": t.practice_id.id}
@@ -189,24 +188,21 @@ class CalendocBoard(models.AbstractModel):
         return chosen, [monday + timedelta(days=n) for n in range(7)], mode
 
     @api.model
-    def _board_filters(self, practice_ids, practitioner_ids, type_id):
+    def _board_filters(self, practice_ids, practitioner_ids, type_id, readable):
         """The practices, practitioners (``None``: not asked) and type asked,
         read as the user."""
         Practice = self.env["calendoc.practice"]
         practices = self._board_records(Practice, practice_ids)
-        practitioners = self._board_records(
-            self.env["calendoc.practitioner"],
-            practitioner_ids,
-            [("calendoc_access_scope", "like", ",agenda_read,")],
-        )
+        practitioners = self._board_records(readable, practitioner_ids, within=readable)
         apt_type = self._board_records(
             self.env["calendoc.appointment.type"],
             [type_id] if type_id not in (None, False, "") else None,
         )
         if apt_type:
             practices = (practices or apt_type.practice_id) & apt_type.practice_id
-            if apt_type.practitioner_ids and practitioners is not None:
-                practitioners &= apt_type.practitioner_ids
+            people = self._board_type_people(apt_type)[apt_type.id]
+            if people and practitioners is not None:
+                practitioners = practitioners.filtered(lambda p: p.id in people)
         if practices is None and practitioners is not None:
             practices = practitioners.practice_ids
         elif practices is None:
@@ -218,13 +214,7 @@ class CalendocBoard(models.AbstractModel):
             practices = mine.practice_ids or (
                 self.env["calendoc.schedule"]
                 .search(
-                    [
-                        (
-                            "practitioner_id.calendoc_access_scope",
-                            "like",
-                            ",agenda_read,",
-                        )
-                    ],
+                    [("practitioner_id", "in", readable.ids)],
                     order="practice_id",
                     limit=1,
                 )
@@ -237,7 +227,7 @@ class CalendocBoard(models.AbstractModel):
         )
 
     @api.model
-    def _board_records(self, model, ids, domain=()):
+    def _board_records(self, model, ids, domain=(), within=None):
         """The records ``ids`` of ``model`` the user may read (``None`` when no
         id is asked); refused if one is missing, without saying which."""
         if ids in (None, False) or ids == []:
@@ -245,7 +235,10 @@ class CalendocBoard(models.AbstractModel):
         if not isinstance(ids, list) or any(parse_id(i) is None for i in ids):
             raise InvalidInput(self.env._("Name what the board shows by ids."))
         ids = {parse_id(i) for i in ids}
-        records = model.search([("id", "in", list(ids)), *domain])
+        if within is not None:  # among records already read as the user
+            records = within.filtered(lambda record: record.id in ids)
+        else:
+            records = model.search([("id", "in", list(ids)), *domain])
         if len(records) != len(ids):
             raise UserError(
                 self.env._(
@@ -257,27 +250,33 @@ class CalendocBoard(models.AbstractModel):
         return records
 
     @api.model
-    def _board_readable_practitioners(self, domain):
+    def _board_readable_practitioners(self):
         return self.env["calendoc.practitioner"].search_fetch(
-            [("calendoc_access_scope", "like", ",agenda_read,"), *domain], ["name"]
+            [("calendoc_access_scope", "like", ",agenda_read,")],
+            ["name", "resource_id"],
         )
 
     @api.model
-    def _board_schedules(self, practices, practitioners, apt_type):
+    def _board_type_people(self, types):
+        """{type id: ids of the practitioners it is for (none: all)}. The
+        types were read as the user; sudo: their practitioners' ids only, to
+        match them with the practitioners read as the user (not their rules
+        again, one costly query per type)."""
+        return {t.id: set(t.practitioner_ids.ids) for t in types.sudo()}
+
+    @api.model
+    def _board_schedules(self, practices, readable, apt_type, people):
         """One column per schedule: a practitioner whose agenda the user reads,
         at a practice shown; sorted by practitioner, then practice."""
         domain = [
             ("practice_id", "in", practices.ids),
-            ("practitioner_id.calendoc_access_scope", "like", ",agenda_read,"),
+            ("practitioner_id", "in", readable.ids),
         ]
-        if practitioners is not None:
-            domain.append(("practitioner_id", "in", practitioners.ids))
-        if apt_type and apt_type.practitioner_ids:
-            domain.append(("practitioner_id", "in", apt_type.practitioner_ids.ids))
+        if apt_type and people.get(apt_type.id):
+            domain.append(("practitioner_id", "in", list(people[apt_type.id])))
         schedules = self.env["calendoc.schedule"].search_fetch(
             domain, ["practitioner_id", "practice_id", "calendar_id"]
         )
-        schedules.practitioner_id.fetch(["name", "resource_id"])
         schedules.practice_id.fetch(
             ["name", "tz", "opening_calendar_id", "holiday_calendar_id"]
         )
@@ -286,13 +285,13 @@ class CalendocBoard(models.AbstractModel):
         )
 
     @api.model
-    def _board_column_type(self, schedule, types):
+    def _board_column_type(self, schedule, types, people):
         """The type whose free slots a column shows: the one asked, else the
         practice's first type the practitioner takes."""
         for apt_type in types:
             if apt_type.practice_id == schedule.practice_id and (
-                not apt_type.practitioner_ids
-                or schedule.practitioner_id in apt_type.practitioner_ids
+                not people.get(apt_type.id)
+                or schedule.practitioner_id.id in people[apt_type.id]
             ):
                 return apt_type
         return self.env["calendoc.appointment.type"]

@@ -243,8 +243,10 @@ class CalendocBoardColumns(models.AbstractModel):
                 {c["practitioner_id"] for c in type_columns}
             )
             target = {(c["practitioner_id"], c["_day"]): c for c in type_columns}
+            # sudo: the type and the practitioners were read as the user; the
+            # engine need not check the rules of its list of practitioners
             for slot in engine._find_slots(
-                apt_type, lower, upper, practitioners=practitioners
+                apt_type.sudo(), lower, upper, practitioners=practitioners
             ):
                 if slot["start"] >= upper:
                     continue
@@ -294,6 +296,7 @@ class CalendocBoardColumns(models.AbstractModel):
                 "stop",
                 "calendoc_practitioner_id",
                 "calendoc_practice_id",
+                "calendoc_account_id",
                 "calendoc_type_id",
                 "calendoc_requester_id",
                 "calendoc_state",
@@ -301,11 +304,10 @@ class CalendocBoardColumns(models.AbstractModel):
             ],
             order="start",
         )
-        # a delegation may open the agenda without the requesters: the card
-        # then shows the appointment's title only
-        requesters = events.calendoc_requester_id._filtered_access("read")
-        requesters.fetch(["name"])
-        types = events.calendoc_type_id._filtered_access("read")
+        requesters = self._board_readable_requesters(events)
+        types = self.env["calendoc.appointment.type"].search(
+            [("id", "in", events.calendoc_type_id.ids)]
+        )
         types.fetch(["name"])
         labels = dict(Event._fields["calendoc_state"]._description_selection(self.env))
         buttons = {
@@ -341,7 +343,9 @@ class CalendocBoardColumns(models.AbstractModel):
                         "minute": begin,
                         "length": end - begin,
                         "title": event.name,
-                        "patient": requester.name if requester in requesters else False,
+                        "patient": requester.sudo().name
+                        if requester in requesters
+                        else False,
                         "type": apt_type.name if apt_type in types else False,
                         "state": state,
                         "state_label": labels.get(state, state),
@@ -359,6 +363,36 @@ class CalendocBoardColumns(models.AbstractModel):
                         ],
                     }
                 )
+
+    @api.model
+    def _board_readable_requesters(self, events):
+        """The requesters of ``events`` whose name the user may read. A
+        delegation may open an agenda without its requesters: the card then
+        shows the appointment's title only.
+
+        The test of res.partner's rule on requesters (the account's
+        'requesters' scope, or the practitioner's own patients), made once per
+        account rather than by the rule's SQL over a million contacts, which
+        costs seconds; the names are then read with sudo (see the card)."""
+        Partner = self.env["res.partner"]
+        accounts = Partner._calendoc_reached_accounts_sql("requesters")
+        if accounts is not None:
+            self.env.cr.execute(accounts)
+            accounts = {row[0] for row in self.env.cr.fetchall()}
+        # sudo: the user's own practitioner records only (his patients)
+        mine = set(
+            self.env["calendoc.practitioner"]
+            .sudo()
+            .search([("user_id", "=", self.env.uid)])
+            .ids
+        )
+        return events.filtered(
+            lambda event: (
+                accounts is None
+                or event.calendoc_account_id.id in accounts
+                or event.calendoc_practitioner_id.id in mine
+            )
+        ).calendoc_requester_id
 
     @api.model
     def _board_range(self, columns):
