@@ -87,7 +87,6 @@ class CalendocBoard(models.AbstractModel):
             [
                 "name",
                 "practice_id",
-                "practitioner_ids",
                 "duration_minutes",
                 "slot_step_minutes",
             ],
