@@ -16,7 +16,13 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCHMARKS = ["bench_slots.py", "bench_agenda.py", "bench_voip.py", "bench_portal.py"]
+BENCHMARKS = [
+    "bench_slots.py",
+    "bench_agenda.py",
+    "bench_board.py",
+    "bench_voip.py",
+    "bench_portal.py",
+]
 
 
 def main(argv=None):

@@ -658,3 +658,47 @@ class TestIsolationWizards(IsolationCase):
                         )
         _logger.info("isolation suite: %s wizard openings", tried)
         self.assertGreater(tried, 20)
+
+
+class TestIsolationBoard(IsolationCase):
+    """The day board (calendoc.board.get_board) as every user of A: asked for
+    B's practice, practitioner or type, or for nothing in particular, it
+    refuses or shows no column of B, unless the user reads B's agendas."""
+
+    # roles that read B's agenda and its configuration: B's column is theirs
+    READERS = {"auditor", "delegate_agenda", "delegate_full"}
+
+    def test_the_board_shows_no_column_of_b_to_users_of_a(self):
+        event = self.b["calendar.event"]
+        doctor = self.b["calendoc.practitioner"]
+        day = event.start.date().isoformat()
+        asks = [
+            {},
+            {"mode": "week"},
+            {"practice_ids": self.b["calendoc.practice"].ids},
+            {"practitioner_ids": doctor.ids},
+            {"practitioner_ids": doctor.ids, "mode": "week"},
+            {"type_id": self.b["calendoc.appointment.type"].id},
+        ]
+        tried = 0
+        for role, user in self.users.items():
+            Board = self.env["calendoc.board"].with_user(user)
+            for ask in asks:
+                with self.subTest(role=role, ask=ask):
+                    tried += 1
+                    result, error, _ = self.attempt(
+                        lambda Board=Board, ask=ask: Board.get_board(day=day, **ask)
+                    )
+                    columns = [] if error else result["columns"]
+                    shown = [c for c in columns if c["practitioner_id"] == doctor.id]
+                    if role in self.READERS and "practitioner_ids" in ask:
+                        self.assertIsNone(error, f"{role}: {error}")
+                        self.assertTrue(shown, f"{role} reads B's agenda")
+                        continue
+                    if self.opens(role, event):
+                        continue
+                    self.assertFalse(shown, f"{role} sees B's column")
+                    self.assert_no_mark(
+                        error if error is not None else result, f"{role}: board {ask}"
+                    )
+        self.assertGreater(tried, 50)

@@ -2,12 +2,13 @@
     "name": "CalenDoc Agenda",
     "summary": "Secretariat agenda: client accounts, practices, practitioners, "
     "requesters, appointment types, slot engine, appointments and SMS",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
     "depends": [
+        "bus",
         "calendar",
         "resource",
         "sms",
@@ -25,6 +26,7 @@
         "views/calendoc_appointment_type_views.xml",
         "views/res_partner_views.xml",
         "views/calendar_event_views.xml",
+        "views/calendoc_board_views.xml",
         "views/res_config_settings_views.xml",
         "views/calendoc_delegation_views.xml",
         "views/login_templates.xml",
@@ -44,6 +46,7 @@
             "calendoc_agenda/static/src/js/slot_taken_error.js",
             "calendoc_agenda/static/src/views/appointment_views.js",
             "calendoc_agenda/static/src/views/appointment_views.xml",
+            "calendoc_agenda/static/src/board/*",
         ],
         "web.assets_tests": [
             "calendoc_agenda/static/tests/tours/**/*",

@@ -22,8 +22,31 @@ def set_sign_in_defaults(env):
         params.set_param(MIN_LENGTH, DEFAULT_MIN_LENGTH)
 
 
+def set_board_home_action(env):
+    """Secretaries and practitioners (internal users) without a home action
+    land on the day board (issue 19: they landed on Discuss)."""
+    groups = [
+        env.ref("calendoc_agenda.group_calendoc_secretary").id,
+        env.ref("calendoc_agenda.group_calendoc_practitioner").id,
+    ]
+    users = (
+        env["res.users"]
+        .with_context(active_test=False)
+        .search(
+            [
+                ("share", "=", False),
+                ("action_id", "=", False),
+                ("groups_id", "in", groups),
+            ]
+        )
+    )
+    users._calendoc_set_home_action()
+
+
 def post_init_hook(env):
     # After the demo data: the demo users' short passwords (README's logins)
     # were set under Odoo's default minimum; Odoo checks the length only when a
     # password is set, so they keep working.
     set_sign_in_defaults(env)
+    # the demo's users (and the managers, given their group by its record)
+    set_board_home_action(env)

@@ -24,3 +24,7 @@ from . import mail_document
 from . import sms_sms
 from . import sms_template
 from . import calendar_event_sms
+from . import calendar_event_board
+from . import calendoc_board
+from . import calendoc_board_columns
+from . import ir_websocket

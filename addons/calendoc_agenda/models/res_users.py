@@ -193,3 +193,44 @@ class ResUsersPermanence(models.Model):
         with pool.cursor() as cr:
             failures(cr)._forget(key)
         return result
+
+
+class ResUsersHome(models.Model):
+    """Secretaries and practitioners land on the day board: it becomes their
+    home action when they are given the role (unless they already have one)."""
+
+    _inherit = "res.users"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        users = super().create(vals_list)
+        users._calendoc_set_home_action()
+        return users
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(
+            key == "groups_id" or key.startswith(("in_group_", "sel_groups_"))
+            for key in vals
+        ):
+            self._calendoc_set_home_action()
+        return result
+
+    def _calendoc_set_home_action(self):
+        """Give the internal secretaries and practitioners among these users the
+        day board as home action, unless they have one."""
+        action = self.env.ref("calendoc_agenda.calendoc_board_action", False)
+        if not action:
+            return  # the module's data is not loaded yet (installation)
+        users = self.filtered(
+            lambda user: (
+                not user.share
+                and not user.action_id
+                and (
+                    user.has_group("calendoc_agenda.group_calendoc_secretary")
+                    or user.has_group("calendoc_agenda.group_calendoc_practitioner")
+                )
+            )
+        )
+        if users:
+            users.write({"action_id": action.id})

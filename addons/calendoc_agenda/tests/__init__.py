@@ -14,3 +14,5 @@ from . import test_params
 from . import test_slot_taken
 from . import test_appointment_form
 from . import test_local_time
+from . import test_board
+from . import test_board_ui
