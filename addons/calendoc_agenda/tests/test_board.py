@@ -111,6 +111,33 @@ class TestDayBoard(CalendocCase):
         # Sunday 29 March: Paris moves to summer time
         self.assertEqual(board["columns"][-1]["utc_offset"], 120)
 
+    def test_a_delegated_agenda_without_requesters_shows_no_patient(self):
+        """An agenda lent without its requesters: the cards keep their times
+        and states, never the patient's name (res.partner's rule, tested by
+        the board once per account before it reads the names)."""
+        delegate = new_test_user(
+            self.env,
+            login="board_delegate",
+            groups="calendoc_agenda.group_calendoc_secretary",
+        )
+        self.book(MONDAY.replace(hour=8))
+        delegation = self.env["calendoc.delegation"].create(
+            {
+                "grantor_account_id": self.account.id,
+                "grantee_user_id": delegate.id,
+                "scope_agenda_read": True,
+                "reason": "Congés",
+                "date_start": MONDAY - timedelta(days=1),
+                "date_end": MONDAY + timedelta(days=7),
+            }
+        )
+        card = self.column(self.board(delegate), self.doctor)["appointments"][0]
+        self.assertEqual(card["start_label"], "09:00")
+        self.assertIs(card["patient"], False)
+        delegation.scope_requesters = True
+        card = self.column(self.board(delegate), self.doctor)["appointments"][0]
+        self.assertEqual(card["patient"], self.requester.name)
+
     # --- cards, absences, free slots ----------------------------------------------
     def test_cards_show_local_time_patient_type_state_and_remarks(self):
         event = self.book(MONDAY.replace(hour=8), calendoc_remarks="Douleur au dos")
