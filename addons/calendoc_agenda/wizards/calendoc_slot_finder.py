@@ -85,6 +85,7 @@ class CalendocSlotFinder(models.TransientModel):
         ]
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Find a slot"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
