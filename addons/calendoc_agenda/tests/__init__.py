@@ -12,3 +12,4 @@ from . import test_sms_templates
 from . import test_two_factor
 from . import test_params
 from . import test_slot_taken
+from . import test_user_roles
