@@ -13,6 +13,10 @@ cat <<MSG
     secretaire2  / secretaire2    secretary of Centre médical Val de Loire only
     dr.martin    / dr.martin      practitioner: sees her own agenda (Dr Claire Martin)
 
+  Client users (permanence code / user id / password), on the same page
+    LICES49 / direction / direction-lices   client account administrator (portal)
+    LICES49 / dr.girard / dr.girard-lices   practitioner (portal): his own agenda
+
   The staff then type the code e-mailed to them: the e-mails are printed here,
   "[mail] to ...". Client users (permanence code) may turn two-factor on in
   their portal (Security).

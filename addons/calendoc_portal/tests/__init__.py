@@ -7,4 +7,5 @@ from . import (
     test_requester_messages,
     test_two_factor,
     test_ui,
+    test_user_invite,
 )
