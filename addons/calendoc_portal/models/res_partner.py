@@ -355,6 +355,12 @@ class ResPartner(models.Model):
         rights. Returns the new user's login; ``UserError`` (or
         ``AccessError``) changing nothing when it is refused."""
         self._calendoc_portal_check_own()
+        # an id of no practitioner names none (the wizard checks the others)
+        practitioner = (
+            self.env["calendoc.practitioner"]
+            .browse(values.get("practitioner_id") or [])
+            .exists()
+        )
         with self.env.cr.savepoint():
             wizard = self.env["calendoc.user.invite"].create(
                 {
@@ -362,7 +368,7 @@ class ResPartner(models.Model):
                     "name": values.get("name") or False,
                     "email": values.get("email") or False,
                     "role": values.get("role") or False,
-                    "practitioner_id": values.get("practitioner_id") or False,
+                    "practitioner_id": practitioner.id,
                     "login": values.get("login") or False,
                 }
             )
