@@ -73,13 +73,15 @@ class ResUsers(models.Model):
         # stands for his CalenDoc role, so that choosing "Portal" keeps it
         portal = self.env.ref("base.group_portal")
         for user in self:
+            # ids of the groups, whether the form's (new records) or stored
             groups = user.groups_id | user.groups_id.trans_implied_ids
+            group_ids = set(groups._origin.ids)
             held = {
                 role
                 for role, xmlid in ROLE_GROUPS.items()
-                if self.env.ref(xmlid) in groups
+                if self.env.ref(xmlid).id in group_ids
             }
-            if portal in groups:
+            if portal.id in group_ids:
                 if "portal_client" in held:
                     user.calendoc_role = "portal_client"
                 elif held & {"portal_practitioner", "practitioner"}:

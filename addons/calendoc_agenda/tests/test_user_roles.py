@@ -25,6 +25,8 @@ class TestUserRoles(CalendocCase):
             groups="base.group_erp_manager,calendoc_agenda.group_calendoc_manager",
         )
         cls.Users = cls.env["res.users"].with_user(cls.administrator)
+        # the form of Settings > Users (Odoo's default form is a simpler one)
+        cls.form_view = cls.env.ref("base.view_users_form")
 
     def user_type_field(self):
         """Odoo's user type field (internal, portal, public) of the form."""
@@ -38,9 +40,11 @@ class TestUserRoles(CalendocCase):
         )
 
     def test_the_role_is_on_the_user_form_without_developer_mode(self):
-        arch = self.Users.get_views([(False, "form")])["views"]["form"]["arch"]
+        arch = self.Users.get_views([(self.form_view.id, "form")])["views"]["form"][
+            "arch"
+        ]
         self.assertIn('name="calendoc_role"', arch)
-        form = Form(self.Users)
+        form = Form(self.Users, view=self.form_view)
         form.name = "Léa Secrétaire"
         form.login = "lea.secretaire"
         form.calendoc_role = "secretary"
@@ -48,7 +52,7 @@ class TestUserRoles(CalendocCase):
         self.assertTrue(user.has_group("calendoc_agenda.group_calendoc_secretary"))
         self.assertFalse(user.has_group("calendoc_agenda.group_calendoc_manager"))
         self.assertFalse(user.share)
-        form = Form(user.with_user(self.administrator))
+        form = Form(user.with_user(self.administrator), view=self.form_view)
         self.assertEqual(form.calendoc_role, "secretary")
         form.calendoc_role = "manager"
         form.save()
@@ -56,7 +60,7 @@ class TestUserRoles(CalendocCase):
         self.assertEqual(user.calendoc_role, "manager")
 
     def test_a_portal_role_makes_a_client_user_who_keeps_his_email(self):
-        form = Form(self.Users)
+        form = Form(self.Users, view=self.form_view)
         form.name = "Claire Accueil"
         form.login = "claire@cabinet-test.fr"
         form.calendoc_role = "portal_practitioner"
@@ -71,7 +75,7 @@ class TestUserRoles(CalendocCase):
         self.assertTrue(user.has_group(PORTAL_PRACTITIONER))
         self.assertEqual(user.calendoc_role, "portal_practitioner")
         # made an administrator of his account, still a portal user
-        form = Form(user.with_user(self.administrator))
+        form = Form(user.with_user(self.administrator), view=self.form_view)
         form.calendoc_role = "portal_client"
         form.save()
         self.assertTrue(user.has_group("calendoc_agenda.group_calendoc_portal_client"))
@@ -106,7 +110,9 @@ class TestUserRoles(CalendocCase):
             ("role_secretary", "calendoc_agenda.group_calendoc_secretary"),
             ("role_portal", "calendoc_agenda.group_calendoc_portal_client"),
         ):
-            user = new_test_user(self.env, login=login, groups=groups)
+            user = new_test_user(
+                self.env, login=login, password=f"{login}-password", groups=groups
+            )
             with self.subTest(login=login), self.assertRaises(AccessError):
                 user.with_user(user).write({"calendoc_role": "manager"})
             self.assertFalse(user.has_group("calendoc_agenda.group_calendoc_manager"))

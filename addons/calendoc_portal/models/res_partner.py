@@ -343,9 +343,15 @@ class ResPartner(models.Model):
                 order="name, id",
             ),
             "roles": dict(Invite._fields["role"]._description_selection(self.env)),
-            "practitioners": self.env["calendoc.practitioner"].search(
-                [("account_id", "=", self.id), ("user_id", "=", False)]
-            ),
+            # sudo: the names of the practitioners just found under the
+            # user's rules (their names are on resource.resource, which
+            # portal users do not read)
+            "practitioners": [
+                (practitioner.id, practitioner.name)
+                for practitioner in self.env["calendoc.practitioner"]
+                .search([("account_id", "=", self.id), ("user_id", "=", False)])
+                .sudo()
+            ],
         }
 
     def _calendoc_portal_invite(self, values):
