@@ -361,6 +361,8 @@ class ResPartner(models.Model):
         rights. Returns the new user's login; ``UserError`` (or
         ``AccessError``) changing nothing when it is refused."""
         self._calendoc_portal_check_own()
+        if not all(values.get(key) for key in ("name", "email", "login")):
+            raise UserError(self.env._("Give the new user's name, e-mail and user id."))
         # an id of no practitioner names none (the wizard checks the others)
         practitioner = (
             self.env["calendoc.practitioner"]
