@@ -609,6 +609,19 @@ class TestIsolationWizards(IsolationCase):
                         found.append((name, field.name, field.comodel_name))
         return found
 
+    def test_the_invitation_of_users_is_among_the_wizards_attacked(self):
+        # "Invite a user" makes users of an account: opened on B's account or
+        # practitioner by A's portal administrator, it must be refused
+        found = set(self.wizard_fields())
+        for fname, comodel in (
+            ("account_id", "res.partner"),
+            ("practitioner_id", "calendoc.practitioner"),
+        ):
+            self.assertIn(("calendoc.user.invite", fname, comodel), found)
+        self.assertTrue(
+            self.acl(self.users["portal_client"], "calendoc.user.invite", "create")
+        )
+
     def test_a_wizard_opened_on_b_records_is_refused_and_shows_nothing(self):
         tried = 0
         for wizard, fname, comodel in self.wizard_fields():

@@ -621,6 +621,15 @@ class TestRouteFuzz(PortalCase):
                     "details": "Ses rendez-vous",
                 },
             },
+            ("POST", "/my/calendoc/users"): {
+                "params": {
+                    "name": "Paul Assistant",
+                    "email": "paul.assistant@example.fr",
+                    "role": "assistant",
+                    "login": "assistant.fuzz",
+                    "practitioner_id": "",
+                },
+            },
             ("GET", "/my/calendoc/messages/new"): {
                 "params": {"requester_id": str(self.lone_requester.id)},
             },

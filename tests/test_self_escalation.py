@@ -310,3 +310,50 @@ class TestSelfEscalation(IsolationCase):
         self.assertEqual(self.widened, [], "writes that widened what a user reaches")
         self.assertGreater(tried, 1000)
         self.assertGreater(accepted, 100, "the suite writes what users may write")
+
+    def test_invitations_widen_nobody(self):
+        """ "Invite a user" (calendoc.user.invite): nobody of A invites into B,
+        a client's administrator gives no role beyond a client's (portal)
+        ones, and what he invites into his own account widens nothing he
+        reaches: a portal user, never an internal one."""
+        Invite = self.env["calendoc.user.invite"]
+        Users = self.env["res.users"].with_context(active_test=False)
+        admin = self.users["portal_client"]
+        values = {
+            "name": "Intrus",
+            "email": "intrus@example.fr",
+            "login": "intrus",
+            "role": "client_admin",
+        }
+        count = Users.search_count([])
+        for role in ROLES:
+            user = self.users[role]
+            # AccessError is a UserError
+            with self.subTest(role=role), self.assertRaises(UserError):
+                Invite.with_user(user).create(
+                    {**values, "account_id": self.b["account"].id}
+                ).action_invite()
+        for role in ("manager", "secretary", "auditor", "practitioner_internal"):
+            with self.subTest(role=role), self.assertRaises(UserError):
+                Invite.with_user(admin).create(
+                    {**values, "account_id": self.a["account"].id, "role": role}
+                )
+        self.assertEqual(Users.search_count([]), count, "nobody was invited")
+        before = self.reach(admin)
+        Invite.with_user(admin).create(
+            {**values, "account_id": self.a["account"].id}
+        ).action_invite()
+        self.assertEqual(self.reach(admin), before)
+        invited = Users.search([("login", "=", "ISOA/intrus")])
+        self.assertTrue(invited.share)
+        self.assertFalse(invited.has_group("base.group_user"))
+        self.assertEqual(invited.partner_id.commercial_partner_id, self.a["account"])
+        portal_roles = (
+            self.env.ref("calendoc_agenda.group_calendoc_portal_client")
+            | self.env.ref("calendoc_agenda.group_calendoc_portal_practitioner")
+            | self.env.ref("base.group_portal")
+        )
+        self.assertFalse(
+            invited.groups_id.filtered(lambda g: not g.share) - portal_roles,
+            "the invited user holds no group of the firm's staff",
+        )

@@ -2,7 +2,7 @@
     "name": "CalenDoc Portal",
     "summary": "Client portal, messages with the secretariat about patients, "
     "and public online booking for the practices",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
@@ -27,8 +27,12 @@
         "views/calendoc_portal_templates.xml",
         "views/calendoc_signup_templates.xml",
         "views/calendoc_portal_menus.xml",
+        "data/calendoc_portal_mail_data.xml",
+        "wizards/calendoc_user_invite_views.xml",
     ],
-    "demo": ["demo/calendoc_portal_demo.xml"],
+    "demo": [
+        "demo/calendoc_portal_demo.xml",
+    ],
     "assets": {
         "web.assets_frontend": [
             "calendoc_portal/static/src/scss/calendoc_portal.scss",

@@ -1,4 +1,4 @@
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessDenied, ValidationError
 from odoo.http import request
 
@@ -6,6 +6,18 @@ from ..tools.params import parse_text
 
 # the longest password passlib hashes or checks
 MAX_PASSWORD_BYTES = 4096
+
+
+# CalenDoc's roles (calendoc_role) and the group each stands for
+ROLE_GROUPS = {
+    "manager": "calendoc_agenda.group_calendoc_manager",
+    "secretary": "calendoc_agenda.group_calendoc_secretary",
+    "practitioner": "calendoc_agenda.group_calendoc_practitioner",
+    "auditor": "calendoc_agenda.group_calendoc_auditor",
+    "portal_client": "calendoc_agenda.group_calendoc_portal_client",
+    "portal_practitioner": "calendoc_agenda.group_calendoc_portal_practitioner",
+}
+PORTAL_ROLES = ("portal_client", "portal_practitioner")
 
 
 class ResUsers(models.Model):
@@ -34,6 +46,101 @@ class ResUsers(models.Model):
         "client accounts they serve only; the firm's other staff (accounting, "
         "sales) read client accounts as Odoo lets them, never requesters.",
     )
+
+    calendoc_role = fields.Selection(
+        [
+            ("manager", "Secretariat manager"),
+            ("secretary_practitioner", "Secretary and practitioner"),
+            ("secretary", "Secretary"),
+            ("practitioner", "Practitioner"),
+            ("auditor", "Auditor (read only)"),
+            ("portal_client", "Client account administrator (portal)"),
+            ("portal_practitioner", "Practitioner or assistant (portal)"),
+        ],
+        string="CalenDoc role",
+        compute="_compute_calendoc_role",
+        compute_sudo=True,
+        inverse="_inverse_calendoc_role",
+        help="What the user does in CalenDoc. The firm's staff hold the first "
+        "roles; a client's users (portal) the last two. Choosing a portal role "
+        "makes the user a portal user, choosing a staff role an internal user.",
+    )
+
+    @api.depends("groups_id")
+    def _compute_calendoc_role(self):
+        # read from the groups as the form holds them (the user type may have
+        # just been changed there): a portal user keeps the portal role that
+        # stands for his CalenDoc role, so that choosing "Portal" keeps it
+        portal = self.env.ref("base.group_portal")
+        for user in self:
+            # ids of the groups, whether the form's (new records) or stored
+            groups = user.groups_id | user.groups_id.trans_implied_ids
+            group_ids = set(groups._origin.ids)
+            held = {
+                role
+                for role, xmlid in ROLE_GROUPS.items()
+                if self.env.ref(xmlid).id in group_ids
+            }
+            if portal.id in group_ids:
+                if "portal_client" in held:
+                    user.calendoc_role = "portal_client"
+                elif held & {"portal_practitioner", "practitioner"}:
+                    user.calendoc_role = "portal_practitioner"
+                else:
+                    user.calendoc_role = False
+                continue
+            held -= {"portal_client", "portal_practitioner"}
+            if "manager" in held:
+                user.calendoc_role = "manager"
+            elif {"secretary", "practitioner"} <= held:
+                user.calendoc_role = "secretary_practitioner"
+            else:
+                user.calendoc_role = next(
+                    (role for role in ROLE_GROUPS if role in held), False
+                )
+
+    def _inverse_calendoc_role(self):
+        """Give each user the groups of his role, and the user type it needs
+        (a portal role makes a portal user, a staff role an internal user).
+        Under the writer's own rights: only who may change users' groups
+        (administrators) changes roles. (Writes convert the role into groups
+        before Odoo's, see ``write``; this runs when a user is created.)"""
+        for user in self:
+            user.write({"groups_id": self._calendoc_role_commands(user.calendoc_role)})
+
+    def write(self, vals):
+        if "calendoc_role" in vals:
+            # the role's groups join the groups written with it (the user type
+            # chosen in the form): when Odoo makes an internal user a portal
+            # user it keeps the groups of that same write only
+            vals = self._remove_reified_groups(dict(vals))
+            commands = self._calendoc_role_commands(vals.pop("calendoc_role"))
+            vals["groups_id"] = [*(vals.get("groups_id") or []), *commands]
+        return super().write(vals)
+
+    @api.model
+    def _calendoc_role_commands(self, role):
+        """The commands on ``groups_id`` that give a user ``role`` (a key of
+        calendoc_role, or nothing) and only it among CalenDoc's roles."""
+        wanted = (
+            ["secretary", "practitioner"]
+            if role == "secretary_practitioner"
+            else [role]
+            if role
+            else []
+        )
+        commands = [
+            Command.unlink(self.env.ref(xmlid).id) for xmlid in ROLE_GROUPS.values()
+        ]
+        internal = self.env.ref("base.group_user")
+        portal = self.env.ref("base.group_portal")
+        if role in PORTAL_ROLES:
+            commands += [Command.unlink(internal.id), Command.link(portal.id)]
+        elif role:
+            commands += [Command.unlink(portal.id), Command.link(internal.id)]
+        return commands + [
+            Command.link(self.env.ref(ROLE_GROUPS[name]).id) for name in wanted
+        ]
 
     def _compute_calendoc_sees_all_accounts(self):
         for user in self:
@@ -71,6 +178,15 @@ class ResUsersPermanence(models.Model):
         string="User id in the permanence",
         help="Chosen by the client; two permanences may both have a 'secretariat1'.",
     )
+
+    @api.onchange("calendoc_permanence_account_id", "calendoc_permanence_login")
+    def _onchange_calendoc_permanence(self):
+        # the login the user will sign in with, shown as soon as both are
+        # chosen (create and write compose it again)
+        code = self.calendoc_permanence_account_id.calendoc_permanence_code
+        user_id = (self.calendoc_permanence_login or "").strip()
+        if code and user_id and "/" not in user_id:
+            self.login = self._calendoc_login(code, user_id)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -5,5 +5,6 @@ from . import (
     portal_delegations,
     portal_messages,
     portal_packs,
+    portal_users,
     signup,
 )

@@ -341,6 +341,65 @@ class ResPartner(models.Model):
             [], order="date_start desc, id desc"
         )
 
+    def _calendoc_portal_users(self):
+        """What the users page of this account shows: its users (portal users
+        under it), the roles one invites and its practitioners without a user
+        yet."""
+        self._calendoc_portal_check_own()
+        Invite = self.env["calendoc.user.invite"]
+        return {
+            "users": self.env["res.users"].search(
+                [
+                    ("partner_id.commercial_partner_id", "=", self.id),
+                    ("share", "=", True),
+                ],
+                order="name, id",
+            ),
+            "roles": dict(Invite._fields["role"]._description_selection(self.env)),
+            # sudo: the names of the practitioners just found under the
+            # user's rules (their names are on resource.resource, which
+            # portal users do not read)
+            "practitioners": [
+                (practitioner.id, practitioner.name)
+                for practitioner in self.env["calendoc.practitioner"]
+                .search([("account_id", "=", self.id), ("user_id", "=", False)])
+                .sudo()
+            ],
+        }
+
+    def _calendoc_portal_invite(self, values):
+        """Invite a user into this account from its administrator's portal
+        page (``values``: name, email, role, practitioner_id, login, as the
+        form sends them), through the back office's wizard and under his own
+        rights. Returns the new user's login; ``UserError`` (or
+        ``AccessError``) changing nothing when it is refused."""
+        self._calendoc_portal_check_own()
+        if not all(values.get(key) for key in ("name", "email", "login")):
+            raise UserError(self.env._("Give the new user's name, e-mail and user id."))
+        # an id of no practitioner names none (the wizard checks the others)
+        practitioner = (
+            self.env["calendoc.practitioner"]
+            .browse(values.get("practitioner_id") or [])
+            .exists()
+        )
+        with self.env.cr.savepoint():
+            wizard = self.env["calendoc.user.invite"].create(
+                {
+                    "account_id": self.id,
+                    "name": values.get("name") or False,
+                    "email": values.get("email") or False,
+                    "role": values.get("role") or False,
+                    "practitioner_id": practitioner.id,
+                    "login": values.get("login") or False,
+                }
+            )
+            wizard.action_invite()
+            return self.env["res.users"]._calendoc_login(
+                # sudo: the code of his own account (checked above)
+                self.sudo().calendoc_permanence_code,
+                wizard.login,
+            )
+
     @api.model
     def _calendoc_gdpr_kinds(self):
         """What a data subject may ask (GDPR), by code."""

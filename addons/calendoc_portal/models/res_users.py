@@ -18,6 +18,24 @@ class ResUsers(models.Model):
             return self.env["res.partner"]
         return account.with_env(self.env)
 
+    def _calendoc_send_invitation(self):
+        """E-mail each (portal) user the invitation to his account's portal:
+        the link where he chooses his password, his permanence code and his
+        user id, in his language. Queued: the mail server's hiccup never
+        undoes an invitation (it may be sent again with a password reset)."""
+        template = self.env.ref("calendoc_portal.mail_template_calendoc_user_invite")
+        for user in self:
+            user.partner_id.signup_prepare(signup_type="signup")
+            template.send_mail(
+                user.id,
+                force_send=False,
+                email_values={
+                    "email_to": user.email_formatted,
+                    "recipient_ids": [],
+                    "message_type": "user_notification",
+                },
+            )
+
     @api.model
     def _calendoc_portal_counters(self, counters):
         """The counters of the portal's home (/my) among ``counters``, under the

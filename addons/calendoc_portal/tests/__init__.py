@@ -11,4 +11,5 @@ from . import (
     test_two_factor,
     test_ui,
     test_ui_phone,
+    test_user_invite,
 )

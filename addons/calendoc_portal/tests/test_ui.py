@@ -209,3 +209,26 @@ class TestOnlineBookingUi(HttpCase):
         self.assertIn("Rappeler le patient", message.body)
         self.assertIn(secretary.partner_id, message.notification_ids.res_partner_id)
         self.assertTrue(thread.needs_reply)
+
+    def test_manager_invites_a_portal_practitioner_who_signs_in(self):
+        env, account, _user = self._practitioner_with_two_patients()
+        account.calendoc_permanence_code = "TOUR01"
+        colleague = env["calendoc.practitioner"].search(
+            [("name", "=", "Dr Autre"), ("account_id", "=", account.id)]
+        )
+        new_test_user(
+            env,
+            login="tour_manager",
+            password="tour_manager",
+            groups="calendoc_agenda.group_calendoc_manager",
+        )
+        # without developer mode: the tour's URL has no ?debug
+        self.start_tour("/odoo", "calendoc_invite_user_tour", login="tour_manager")
+        invited = env["res.users"].search([("login", "=", "TOUR01/dr.autre")])
+        self.assertTrue(invited.share)
+        self.assertEqual(colleague.user_id, invited)
+        self.assertEqual(invited.email, "dr.autre@cabinet-tour.fr")
+        self.assertEqual(invited.partner_id.parent_id, account)
+        # he follows the e-mailed link and chooses his password; here it is set
+        invited.password = "autre-password-2026"
+        self.start_tour("/web/login", "calendoc_invited_user_signin_tour")
