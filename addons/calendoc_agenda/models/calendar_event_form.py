@@ -34,6 +34,23 @@ class CalendarEvent(models.Model):
     # --- views -----------------------------------------------------------------
     @api.model
     def get_view(self, view_id=None, view_type="form", **options):
+        # Public over JSON-RPC: a view id or type of the wrong kind is refused
+        # here, not by PostgreSQL or a Python TypeError deep in Odoo.
+        views = self.env["ir.ui.view"]
+        if (
+            view_id is not None
+            and view_id is not False
+            and (
+                isinstance(view_id, bool)
+                or not isinstance(view_id, int)
+                or not 0 < view_id < 2**31
+            )
+        ):
+            raise UserError(self.env._("This view does not exist."))
+        if not isinstance(view_type, str) or view_type not in dict(
+            views._fields["type"].selection
+        ):
+            raise UserError(self.env._("This kind of view does not exist."))
         result = super().get_view(view_id, view_type, **options)
         # The views are cached for all users: who sees Delete is decided here,
         # per user (Odoo 18 forbids groups on extension views).

@@ -80,5 +80,8 @@ class TestPortalPages(PortalCase):
         self.authenticate("client_admin", "client_admin")
         response = self.url_open("/my/invoices")
         self.assertEqual(response.status_code, 200)
-        self.assertIn("Your invoices", response.text)
+        title = response.text.split('id="calendoc_invoices_title"')[1].split("</li>")[0]
+        # in the portal user's language (the database's French or English)
+        self.assertIn(title.split(">", 1)[1].strip(), ("Your invoices", "Vos factures"))
         self.assertNotIn("Invoices &amp; Bills", response.text)
+        self.assertNotIn("Factures clients &amp; Factures fournisseurs", response.text)
