@@ -81,6 +81,25 @@ def bench_user(env, login, name, group_xmlid, accounts=None):
     return user
 
 
+def bench_staff(env):
+    """The generated client accounts, and the bench's manager and the
+    secretary assigned to every one of them (made once, reused)."""
+    accounts = env["res.partner"].search(
+        [("is_calendoc_client", "=", True), ("name", "=like", TAG + " %")]
+    )
+    manager = bench_user(
+        env, "bench_manager", "Bench Manager", "calendoc_agenda.group_calendoc_manager"
+    )
+    secretary = bench_user(
+        env,
+        "bench_secretary",
+        "Bench Secretary",
+        "calendoc_agenda.group_calendoc_secretary",
+        accounts,
+    )
+    return accounts, manager, secretary
+
+
 def delegated_user(env, accounts, count):
     """``bench_delegate``, a secretary assigned to no account, with delegations
     from ``count`` client accounts: ``accounts`` and new empty accounts."""
@@ -141,9 +160,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     with odoo_env(args.config, args.db) as env:
         check_bench_data(env)
-        accounts = env["res.partner"].search(
-            [("is_calendoc_client", "=", True), ("name", "=like", TAG + " %")]
-        )
+        accounts, manager, secretary = bench_staff(env)
         practitioners = env["calendoc.practitioner"].search(
             [("account_id", "in", accounts.ids)], order="id", limit=args.practitioners
         )
@@ -153,20 +170,7 @@ def main(argv=None):
             ("start", "<", week_end),
             ("stop", ">", week_start),
         ]
-        manager = bench_user(
-            env,
-            "bench_manager",
-            "Bench Manager",
-            "calendoc_agenda.group_calendoc_manager",
-        )
         delegate, delegating = delegated_user(env, accounts, DELEGATING_ACCOUNTS)
-        secretary = bench_user(
-            env,
-            "bench_secretary",
-            "Bench Secretary",
-            "calendoc_agenda.group_calendoc_secretary",
-            accounts,
-        )
         env.cr.execute("SELECT count(*) FROM calendar_event")
         events = env.cr.fetchone()[0]
         print(

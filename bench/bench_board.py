@@ -15,9 +15,8 @@ Target: p95 < 150 ms.
 import argparse
 from datetime import date, timedelta
 
-from bench_agenda import bench_user
+from bench_agenda import bench_staff
 from benchlib import (
-    TAG,
     check_bench_data,
     measure,
     odoo_env,
@@ -43,24 +42,9 @@ def main(argv=None):
     day = args.day or next_working_day().isoformat()
     with odoo_env(args.config, args.db) as env:
         check_bench_data(env)
-        accounts = env["res.partner"].search(
-            [("is_calendoc_client", "=", True), ("name", "=like", TAG + " %")]
-        )
+        accounts, manager, secretary = bench_staff(env)
         practitioners = env["calendoc.practitioner"].search(
             [("account_id", "in", accounts.ids)], order="id", limit=50
-        )
-        manager = bench_user(
-            env,
-            "bench_manager",
-            "Bench Manager",
-            "calendoc_agenda.group_calendoc_manager",
-        )
-        secretary = bench_user(
-            env,
-            "bench_secretary",
-            "Bench Secretary",
-            "calendoc_agenda.group_calendoc_secretary",
-            accounts,
         )
         env.cr.execute("SELECT count(*) FROM calendar_event")
         events = env.cr.fetchone()[0]
