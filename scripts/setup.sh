@@ -9,6 +9,8 @@
 #    otherwise cloned from Odoo's official repository into $CALENDOC_ODOO_SRC
 #    and installed, with its requirements, into a virtualenv in .run/venv.
 #  * The Python requirements of requirements.txt.
+#  * The OCA addons of requirements-oca.txt, as wheels installed with
+#    `pip --target` into .run/oca-addons (reinstalled when the file changes).
 #  * A running PostgreSQL with a superuser role for the current user.
 #
 # Prints the Python interpreter to use on its last line (Makefile reads it).
@@ -73,6 +75,18 @@ then
   "$PYTHON" -m pip install -q -r "$here/requirements.txt" >&2
 fi
 
+# --- OCA addons --------------------------------------------------------------
+# Installed beside, never into, the interpreter's site-packages: an odoo-addon-*
+# wheel there would shadow a source-installed `odoo` package.
+oca="$run/oca-addons"
+oca_stamp="$oca/.requirements-oca.txt"
+if ! cmp -s "$here/requirements-oca.txt" "$oca_stamp"; then
+  log "installing the OCA addons of requirements-oca.txt into $oca"
+  rm -rf "$oca"
+  "$PYTHON" -m pip install -q --no-deps --target "$oca" -r "$here/requirements-oca.txt" >&2
+  cp "$here/requirements-oca.txt" "$oca_stamp"
+fi
+
 # --- PostgreSQL --------------------------------------------------------------
 if ! pg_isready -q 2>/dev/null; then
   log "starting the local PostgreSQL"
@@ -116,7 +130,7 @@ if [ -f "$run/odoo.conf" ]; then
   master=$(sed -n 's/^admin_passwd *= *//p' "$run/odoo.conf" | tail -1 | sed -e 's/[\\&#]/\\&/g')
   [ -n "$master" ] && keep=(-e "s#^admin_passwd *=.*#admin_passwd = $master#")
 fi
-sed -e "s#^addons_path *=.*#addons_path = $here/addons,$odoo_addons#" \
+sed -e "s#^addons_path *=.*#addons_path = $here/addons,$oca/odoo/addons,$odoo_addons#" \
     -e "s#^data_dir *=.*#data_dir = $run/data#" \
     ${keep[@]+"${keep[@]}"} \
     "$here/odoo.conf" > "$run/odoo.conf"
