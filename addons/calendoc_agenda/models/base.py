@@ -25,6 +25,15 @@ class Base(models.AbstractModel):
 
     _calendoc_personal_fields = ()
     _calendoc_requester_link = None
+    # What an erasure does to this model's records about a requester
+    # (invariants 4 and 8): "delete" (they go), "anonymise" (they stay, their
+    # declared fields are emptied: the law keeps the record, e.g. a ledger row
+    # keeps amount and date) or "keep" (untouched, for the legal reason
+    # given); the reason, with its article, when they are not deleted; the
+    # retention category that bounds how long they live (calendoc_gdpr).
+    _calendoc_erasure = "delete"
+    _calendoc_erasure_reason = None
+    _calendoc_retention = None
 
     _calendoc_account_link = None
     _calendoc_document_fields = None
@@ -37,15 +46,48 @@ class Base(models.AbstractModel):
 
     # --- hooks (docs/extending.md) -----------------------------------------------
     @api.model
+    def _calendoc_personal_records(self, requesters):
+        """This model's records about ``requesters`` (archived ones included):
+        the one set that export, erasure, restriction and retention act on."""
+        if not self._calendoc_personal_fields or not self._calendoc_requester_link:
+            return self.browse()
+        return self.with_context(active_test=False).search(
+            [(self._calendoc_requester_link, "in", requesters.ids)], order="id"
+        )
+
+    @api.model
     def _calendoc_personal_data(self, requesters):
         """The declared fields of this model's records about ``requesters``
         (archived ones included), as ``read`` gives them."""
-        if not self._calendoc_personal_fields or not self._calendoc_requester_link:
-            return []
-        records = self.with_context(active_test=False).search(
-            [(self._calendoc_requester_link, "in", requesters.ids)], order="id"
-        )
-        return records.read(list(self._calendoc_personal_fields))
+        records = self._calendoc_personal_records(requesters)
+        return records.read(list(self._calendoc_personal_fields)) if records else []
+
+    def _calendoc_erase_personal(self):
+        """Apply this model's erasure mode to these records (declared
+        ``_calendoc_erasure``); the number of records erased or anonymised.
+        Anonymising empties the declared fields (a required text gets
+        "Anonymised"); one2many fields are stores of their own, declared on
+        their model."""
+        mode = self._calendoc_erasure
+        if not self or mode == "keep":
+            return 0
+        count = len(self)
+        if mode == "delete":
+            self.unlink()
+            return count
+        vals = {}
+        for name in self._calendoc_personal_fields:
+            field = self._fields[name]
+            if field.type == "one2many":
+                continue
+            if field.type == "many2many":
+                vals[name] = [Command.clear()]
+            elif field.required and field.type in ("char", "text", "html"):
+                vals[name] = self.env._("Anonymised")
+            else:
+                vals[name] = False
+        self.write(vals)
+        return count
 
     # --- tenant isolation: the reference guard -----------------------------------
     @api.model

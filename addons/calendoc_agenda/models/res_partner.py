@@ -118,6 +118,16 @@ class ResPartner(models.Model):
         domain="[('account_id', '=', calendoc_account_id)]",
     )
     calendoc_remarks = fields.Text(string="Remarks")
+    # GDPR article 18, set by calendoc_gdpr: a restricted requester's data is
+    # kept but no longer processed (no booking, no SMS, no sync); the addons
+    # that process it check this flag.
+    calendoc_restricted = fields.Boolean(
+        string="Processing restricted",
+        readonly=True,
+        copy=False,
+        help="A restriction request (GDPR article 18) freezes this requester: "
+        "his data is kept, but no appointment, SMS or synchronisation uses it.",
+    )
     calendoc_phone_e164 = fields.Char(
         string="Phone (E.164)",
         compute="_compute_calendoc_e164",
