@@ -2,7 +2,7 @@
     "name": "CalenDoc Agenda",
     "summary": "Secretariat agenda: client accounts, practices, practitioners, "
     "requesters, appointment types, slot engine, appointments and SMS",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",

@@ -365,9 +365,10 @@ class CalendarEvent(models.Model):
             )
         requester = self.env["res.partner"].browse(vals.get("calendoc_requester_id"))
         if not vals.get("name"):
-            vals["name"] = " — ".join(
-                filter(None, [apt_type.name, requester.name])
-            ) or self.env._("Appointment")
+            # the type only: the requester's name is added on display, for
+            # those who may read him (an agenda may be lent without its
+            # requesters; see calendar_event_privacy.py)
+            vals["name"] = apt_type.name or self.env._("Appointment")
         if "partner_ids" not in vals:
             # The requester only: the practitioner's agenda is the appointments
             # of his practitioner record; his contact attends his own, private

@@ -1,6 +1,6 @@
 from itertools import repeat
 
-from odoo import models
+from odoo import api, models
 
 from odoo.addons.calendar.models.calendar_event import Meeting
 
@@ -10,6 +10,26 @@ class CalendarEvent(models.Model):
     agendas (see ``_fetch_query``)."""
 
     _inherit = "calendar.event"
+
+    @api.depends("calendoc_requester_id")
+    def _compute_display_name(self):
+        """An appointment reads "type — requester" for those who may read the
+        requester, its type alone for the others: an agenda lent without its
+        requesters (a delegation's scope) never shows a patient's name. The
+        stored name holds no requester."""
+        super()._compute_display_name()
+        appointments = self.filtered(
+            lambda event: event.calendoc_requester_id and event.privacy == "public"
+        )
+        if not appointments:
+            return
+        readable = self.env["calendoc.board"]._board_readable_requesters(appointments)
+        for event in appointments:
+            requester = event.calendoc_requester_id
+            if requester in readable:
+                # sudo: the user may read this requester (just tested, as the
+                # board does, without res.partner's rule over every contact)
+                event.display_name = f"{event.display_name} — {requester.sudo().name}"
 
     def _fetch_query(self, query, fields):
         """Hide others' private events as Odoo's calendar does, without its cost.

@@ -134,9 +134,19 @@ class TestDayBoard(CalendocCase):
         card = self.column(self.board(delegate), self.doctor)["appointments"][0]
         self.assertEqual(card["start_label"], "09:00")
         self.assertIs(card["patient"], False)
+        self.assertNotIn(self.requester.name, repr(card))
+        # nor in the agenda's calendar and list views (the event's title)
+        event = self.env["calendar.event"].with_user(delegate).browse(card["id"])
+        self.assertEqual(event.display_name, "Consultation")
+        self.assertNotIn(
+            self.requester.name,
+            repr(event.web_read({"name": {}, "display_name": {}})),
+        )
         delegation.scope_requesters = True
         card = self.column(self.board(delegate), self.doctor)["appointments"][0]
         self.assertEqual(card["patient"], self.requester.name)
+        event.invalidate_recordset(["display_name"])
+        self.assertEqual(event.display_name, f"Consultation — {self.requester.name}")
 
     # --- cards, absences, free slots ----------------------------------------------
     def test_cards_show_local_time_patient_type_state_and_remarks(self):
