@@ -169,6 +169,17 @@ class TestDemoShowsTheProduct(TransactionCase):
         self.assertEqual(self.env.ref("calendoc_voip.demo_call_answered").duration, 202)
         lices = self.env.ref("calendoc_agenda.demo_account_lices")
         self.assertTrue(lices._calendoc_valid_packs(), "no paid pack")
+        # paid as a client pays: its invoice is on the account's portal
+        invoice = lices._calendoc_valid_packs().invoice_id
+        self.assertEqual(invoice.move_type, "out_invoice")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        direction = self.env["res.users"].search([("login", "=", "LICES49/direction")])
+        self.assertEqual(
+            self.env["account.move"]
+            .with_user(direction)
+            .search([("move_type", "=", "out_invoice")]),
+            invoice,
+        )
         delegation = self.env.ref("calendoc_agenda.demo_delegation_lices_secretary2")
         self.assertEqual(delegation.state, "active")
         # the delegation opens the Lices agenda to the Loire centre's secretary

@@ -2,7 +2,7 @@
     "name": "CalenDoc Packs",
     "summary": "Prepaid offers and packs of appointment and SMS credits, sold and "
     "invoiced with Odoo sales, payments and accounting",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/CalenDoc",
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",

@@ -150,6 +150,15 @@ class TestAppointment(CalendocCase):
         self.assertTrue(finder.line_ids)
         first = finder.line_ids[0]
         self.assertEqual(first.start, MONDAY.replace(hour=7, minute=30))
+        # read in the practice's time zone, whatever the user's (a secretary
+        # working from Montréal reads Paris hours)
+        self.env.user.tz = "America/Montreal"
+        self.env["res.lang"]._activate_lang("fr_FR")
+        first.invalidate_recordset(["day_label", "time_label"])
+        self.assertEqual(
+            first.with_context(lang="fr_FR").day_label, "Lundi 23 mars 2026"
+        )
+        self.assertEqual(first.time_label, "08:30 – 09:00")
         action = first.action_book()
         event = self.env["calendar.event"].browse(action["res_id"])
         self.assertEqual(event.start, first.start)

@@ -3,6 +3,14 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.local_time import (
+    format_day,
+    format_local_time,
+    local_tz,
+    to_local,
+    upper_first,
+)
+
 
 class CalendocSlotFinder(models.TransientModel):
     _name = "calendoc.slot.finder"
@@ -105,6 +113,10 @@ class CalendocSlotFinderLine(models.TransientModel):
     start = fields.Datetime(required=True)
     stop = fields.Datetime(required=True)
     practitioner_id = fields.Many2one("calendoc.practitioner", required=True)
+    # the slot in the practice's time zone, whatever the browser's: a
+    # secretary abroad reads the practice's hours
+    day_label = fields.Char(string="Day", compute="_compute_labels")
+    time_label = fields.Char(string="Slot", compute="_compute_labels")
     source = fields.Selection(
         [
             ("phone", "Phone call"),
@@ -114,6 +126,21 @@ class CalendocSlotFinderLine(models.TransientModel):
         ],
         default="secretary",
     )
+
+    @api.depends("start", "stop", "finder_id.practice_id")
+    def _compute_labels(self):
+        for line in self:
+            tz = local_tz(
+                self.env,
+                line.finder_id.practice_id
+                or line.finder_id.type_id.practice_id
+                or line.practitioner_id.practice_ids[:1],
+            )
+            line.day_label = upper_first(format_day(self.env, to_local(line.start, tz)))
+            line.time_label = "%s – %s" % (
+                format_local_time(line.start, tz),
+                format_local_time(line.stop, tz),
+            )
 
     def action_book(self):
         """Book this slot for the finder's requester and open the appointment."""

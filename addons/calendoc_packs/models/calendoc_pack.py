@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 
 class CalendocPack(models.Model):
@@ -232,3 +232,35 @@ class CalendocPack(models.Model):
                     )
                 )
                 pack.expiry_alert_sent = True
+
+    # --- demo ----------------------------------------------------------------------
+    @api.model
+    def _demo_sell_paid_pack(self, account, template, quantity):
+        """The demo's paid pack, bought as a client buys one: a confirmed order,
+        its invoice posted and paid by bank transfer; the paid invoice grants
+        the credits and the client finds it on his portal. Ids are accepted
+        (the demo data calls it). Demo data only: the superuser runs it."""
+        if not self.env.su:
+            raise AccessError(self.env._("Only the demo data sells packs this way."))
+        account = self.env["res.partner"].browse(int(account))
+        template = self.env["product.template"].browse(int(template))
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": account.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": template.product_variant_id.id,
+                            "product_uom_qty": quantity,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        return self.search([("invoice_line_id", "in", invoice.invoice_line_ids.ids)])

@@ -1,0 +1,15 @@
+"""A pack paid online is invoiced at once (Sales' "Automatic Invoice"): its
+paid invoice grants the credits. Databases where the firm never chose get it;
+a firm that turned it off keeps its choice."""
+
+
+def migrate(cr, version):
+    cr.execute(
+        """
+        INSERT INTO ir_config_parameter (key, value, create_uid, write_uid,
+                                         create_date, write_date)
+        VALUES ('sale.automatic_invoice', 'True', 1, 1,
+                now() at time zone 'UTC', now() at time zone 'UTC')
+        ON CONFLICT (key) DO NOTHING
+        """
+    )
