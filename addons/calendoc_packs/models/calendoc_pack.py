@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.calendoc_agenda.tools.local_time import format_day
+
 
 class CalendocPack(models.Model):
     """A pack bought and paid by a client account: its credits and its validity.
@@ -161,11 +163,13 @@ class CalendocPack(models.Model):
                 or account._calendoc_new_permanence_code(),
             }
         )
+        # in the account's language, the day in words (not an ISO date)
+        env = self.with_context(lang=account.lang or self.env.lang).env
         account.message_post(
-            body=self.env._(
+            body=env._(
                 "Pack %(pack)s paid: credits granted until %(end)s.",
                 pack=self.name,
-                end=self.date_end,
+                end=format_day(env, self.date_end, account.lang),
             )
         )
 

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.calendoc_agenda.tools.local_time import format_day
+
 
 class CalendocTermsVersion(models.Model):
     """A version of the terms of service. Active clients are sent each new
@@ -40,16 +42,20 @@ class CalendocTermsVersion(models.Model):
                 .search([("date_start", "<=", today), ("date_end", ">=", today)])
                 .account_id
             )
+            deadline = version.date_published + relativedelta(
+                days=version.objection_days
+            )
             for client in clients:
+                # in the client's language, days in words (not ISO dates)
+                env = self.with_context(lang=client.lang or self.env.lang).env
                 client.message_post(
-                    body=self.env._(
+                    body=env._(
                         "New terms of service %(version)s, in force on %(date)s. You may "
                         "object until %(deadline)s; you then keep your current terms "
                         "until your pack ends.",
                         version=version.name,
-                        date=version.date_effective,
-                        deadline=version.date_published
-                        + relativedelta(days=version.objection_days),
+                        date=format_day(env, version.date_effective, client.lang),
+                        deadline=format_day(env, deadline, client.lang),
                     ),
                     partner_ids=client.ids if client.email else [],
                     subtype_xmlid="mail.mt_comment",

@@ -3,6 +3,8 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import str2bool
 
+from odoo.addons.calendoc_agenda.tools.local_time import format_day
+
 from .common import PacksCase, pay_with_demo_provider
 
 
@@ -36,9 +38,15 @@ class TestPurchase(PacksCase):
         self.assertFalse(
             self.account.calendoc_pack_ids, "nothing is granted before payment"
         )
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.account.lang = "fr_FR"
         invoice = self.pay_by_transfer(order)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         pack = self.account.calendoc_pack_ids
+        # the account's chatter says until when, in words (not an ISO date)
+        note = self.account.message_ids.filtered(lambda m: "Pack" in (m.body or ""))
+        self.assertIn(format_day(self.env, pack.date_end, "fr_FR"), note[:1].body)
+        self.assertNotIn(str(pack.date_end), note[:1].body)
         self.assertEqual(len(pack), 1)
         self.assertEqual(
             {move.kind: move.quantity for move in pack.grant_move_ids},

@@ -69,8 +69,15 @@ class TestRevisionAndTerms(PacksCase):
         new = self.env["calendoc.terms.version"].create(
             {"name": "CG 2026", "date_effective": "2026-04-01"}
         )
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.account.lang = "fr_FR"
         new.action_publish()
-        self.assertIn("CG 2026", self.account.message_ids[0].body)
+        body = self.account.message_ids[0].body
+        self.assertIn("CG 2026", body)
+        # days in the client's words, not ISO dates
+        self.assertIn("mercredi 1 avril 2026", body)
+        self.assertIn("6 avril 2026", body)
+        self.assertNotIn("2026-04", body)
         Terms = self.env["calendoc.terms.version"]
         self.env["calendoc.terms.objection"].create(
             {"version_id": new.id, "account_id": self.account.id}
