@@ -1,8 +1,11 @@
+import re
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.calendoc_agenda.models.base import Base as CalendocBase
+from odoo.addons.calendoc_agenda.tools.local_time import format_local, local_tz
 
 from .calendoc_credit_kind import kind_selection
 
@@ -112,12 +115,21 @@ class CalendocCreditMove(models.Model):
             $$
             """
         )
-        # Append-only, also for code that would bypass the ORM.
+        # Append-only, also for code that would bypass the ORM. One exception:
+        # the text of a row (its description, nothing else), by code that says
+        # so for its transaction (_calendoc_rewrite_descriptions: an upgrade
+        # putting old texts in local time, an erasure taking a name out).
         cr.execute(
             """
             CREATE OR REPLACE FUNCTION calendoc_credit_move_append_only()
             RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
+                IF TG_OP = 'UPDATE'
+                   AND current_setting('calendoc.ledger_text_rewrite', true) = 'on'
+                   AND to_jsonb(NEW) - 'description' = to_jsonb(OLD) - 'description'
+                THEN
+                    RETURN NEW;
+                END IF;
                 RAISE EXCEPTION 'calendoc_credit_move is append-only'
                     USING ERRCODE = 'restrict_violation';
             END $$
@@ -218,3 +230,64 @@ class CalendocCreditMove(models.Model):
             (pack_id, kind): balance
             for pack_id, kind, balance in self.env.cr.fetchall()
         }
+
+    # --- upgrade -------------------------------------------------------------------
+    @api.model
+    def _calendoc_localise_old_descriptions(self):
+        """Rewrite, in the practice's time zone and to the minute, the date of
+        the appointment charges written before 18.0.1.2.0 as a UTC timestamp
+        ("Appointment on 2026-12-08 07:00:00 with ..." for an 08:00
+        appointment in Paris). Only that text changes: quantities, balances
+        and keys are the ledger's and stay. Called by the migration; the
+        number of rows rewritten."""
+        self.env.cr.execute(
+            r"""
+            SELECT m.id, m.description, e.start, e.calendoc_practice_id,
+                   m.account_id, acc.lang
+              FROM calendoc_credit_move m
+              JOIN calendar_event e
+                ON m.origin_model = 'calendar.event' AND e.id = m.origin_id
+              JOIN res_partner acc ON acc.id = m.account_id
+             WHERE m.description ~ '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}'
+            """
+        )
+        rows = self.env.cr.fetchall()
+        Practice = self.env["calendoc.practice"]
+        Partner = self.env["res.partner"]
+        texts = {}
+        for move_id, text, start, practice_id, account_id, lang in rows:
+            stamp = re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", text).group()
+            if fields.Datetime.to_datetime(stamp) != start:
+                continue  # not the appointment's own time: not ours to change
+            # the language the text was written in: French for "Rendez-vous"
+            code = "fr_FR" if text.startswith("Rendez-vous") else lang
+            tz = local_tz(
+                self.env, Practice.browse(practice_id), Partner.browse(account_id)
+            )
+            local = format_local(self.env, start, tz, lang_code=code)
+            texts[move_id] = text.replace(stamp, local)
+        self._calendoc_rewrite_descriptions(texts)
+        return len(texts)
+
+    @api.model
+    def _calendoc_rewrite_descriptions(self, texts):
+        """Replace the description of the rows ``{id: text}``, the one column
+        of the ledger that may change (the append-only trigger lets it, for
+        this transaction's statements made here only)."""
+        if not texts:
+            return
+        cr = self.env.cr
+        cr.execute("SELECT set_config('calendoc.ledger_text_rewrite', 'on', true)")
+        try:
+            for move_id, text in texts.items():
+                cr.execute(
+                    SQL(
+                        "UPDATE calendoc_credit_move SET description = %s"
+                        " WHERE id = %s",
+                        text,
+                        move_id,
+                    )
+                )
+        finally:
+            cr.execute("SELECT set_config('calendoc.ledger_text_rewrite', 'off', true)")
+        self.browse(texts).invalidate_recordset(["description"])

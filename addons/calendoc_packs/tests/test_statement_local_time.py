@@ -108,3 +108,65 @@ class TestStatementLocalTime(PacksCase):
         self.assertEqual(
             text[autumn], "Rendez-vous du 26/10/2026 10:00 avec Dr Alice Test"
         )
+
+    def test_texts_written_in_utc_before_are_rewritten_in_local_time(self):
+        """The ledger rows of databases from before the fix said "Rendez-vous
+        du 2026-10-26 09:00:00" for a 10:00 appointment: the upgrade rewrites
+        that date, and nothing else of the row."""
+        autumn = self.book_in("fr_FR", AUTUMN_MONDAY)
+        Move = self.env["calendoc.credit.move"]
+        move = Move.search([("key", "=", f"calendar.event:{autumn.id}")])
+        old = "Rendez-vous du 2026-10-26 09:00:00 avec Dr Alice Test"
+        unrelated = "Correction du 2026-10-26 11:00:00"
+        Move._calendoc_rewrite_descriptions({move.id: old})
+        self.env.cr.execute(
+            "SELECT quantity, balance_after, key FROM calendoc_credit_move"
+            " WHERE id = %s",
+            (move.id,),
+        )
+        before = self.env.cr.fetchall()
+        move.invalidate_recordset()
+        self.assertEqual(Move._calendoc_localise_old_descriptions(), 1)
+        move.invalidate_recordset()
+        self.assertEqual(
+            move.description, "Rendez-vous du 26/10/2026 10:00 avec Dr Alice Test"
+        )
+        self.env.cr.execute(
+            "SELECT quantity, balance_after, key FROM calendoc_credit_move"
+            " WHERE id = %s",
+            (move.id,),
+        )
+        self.assertEqual(self.env.cr.fetchall(), before)
+        # a text whose timestamp is not the appointment's own is left alone
+        Move._calendoc_rewrite_descriptions({move.id: unrelated})
+        Move._calendoc_localise_old_descriptions()
+        move.invalidate_recordset()
+        self.assertEqual(move.description, unrelated)
+
+    def test_only_the_text_of_a_ledger_row_may_be_rewritten(self):
+        """The append-only trigger lets the text change, by the code that says
+        so, and nothing else, even then."""
+        move = self.charge_at(SPRING_MONDAY, "text-only") and self.env[
+            "calendoc.credit.move"
+        ].search([("key", "=", "text-only")])
+        cr = self.env.cr
+        with self.assertRaisesRegex(Exception, "append-only"), cr.savepoint():
+            cr.execute(
+                "UPDATE calendoc_credit_move SET description = 'x' WHERE id = %s",
+                (move.id,),
+            )
+        with self.assertRaisesRegex(Exception, "append-only"), cr.savepoint():
+            cr.execute("SELECT set_config('calendoc.ledger_text_rewrite', 'on', true)")
+            cr.execute(
+                "UPDATE calendoc_credit_move SET quantity = quantity + 1,"
+                " description = 'x' WHERE id = %s",
+                (move.id,),
+            )
+        cr.execute("SELECT set_config('calendoc.ledger_text_rewrite', 'off', true)")
+        self.env["calendoc.credit.move"]._calendoc_rewrite_descriptions({move.id: "y"})
+        self.assertEqual(move.description, "y")
+        with self.assertRaisesRegex(Exception, "append-only"), cr.savepoint():
+            cr.execute(
+                "UPDATE calendoc_credit_move SET description = 'z' WHERE id = %s",
+                (move.id,),
+            )
