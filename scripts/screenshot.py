@@ -1,8 +1,14 @@
-"""Screenshot a page of a running CalenDoc as a logged-in user (README pictures).
+"""Screenshot a page of a running CalenDoc as one of its users (README pictures).
 
-usage: python3 scripts/screenshot.py URL LOGIN PASSWORD OUT.png [WIDTHxHEIGHT]
-Starts headless Chromium, logs in through /web/session/authenticate, sets the
-session cookie over the DevTools protocol, opens URL and saves a PNG.
+usage: python3 scripts/screenshot.py CONFIG DB LOGIN URL OUT.png [WIDTHxHEIGHT]
+
+An operator's tool, run on the server beside Odoo: it opens the user's session
+in Odoo's own session store (CONFIG's data_dir, the one the running server
+reads), as the server does after a successful sign-in, so the staff's e-mailed
+second factor is not asked and no password is needed (whoever reads CONFIG and
+the database is the server's administrator already). Then headless Chromium
+gets that session's cookie, opens URL and saves a PNG. The session is deleted
+afterwards.
 """
 
 import base64
@@ -12,23 +18,49 @@ import subprocess
 import sys
 import tempfile
 import time
-from urllib.parse import urlparse
 
 import requests
 import websocket
 
 
+def open_session(config, db, login):
+    """A session of ``login`` in Odoo's session store, as after sign-in."""
+    import odoo
+    from odoo import api, http
+    from odoo.service import security
+
+    odoo.tools.config.parse_config(["-c", config, "-d", db])
+    registry = odoo.modules.registry.Registry(db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        user = env["res.users"].search([("login", "=", login)])
+        if not user:
+            sys.exit(f"no user {login!r} in {db}")
+        env = env(user=user.id)
+        session = http.root.session_store.new()
+        session.update(http.get_default_session(), db=db)
+        session.uid = user.id
+        session.login = login
+        session.session_token = security.compute_session_token(session, env)
+        session.context = dict(env["res.users"].context_get())
+        http.root.session_store.save(session)
+    return session
+
+
 def main():
-    url, login, password, out, *size = sys.argv[1:]
-    width, height = (int(v) for v in (size[0] if size else "1366x768").split("x"))
-    base = f"{urlparse(url).scheme}://{urlparse(url).netloc}"
-    session = requests.Session()
-    db = session.post(f"{base}/web/database/list", json={}, timeout=30).json()["result"]
-    session.post(
-        f"{base}/web/session/authenticate",
-        json={"params": {"db": db[0], "login": login, "password": password}},
-        timeout=30,
-    ).raise_for_status()
+    config, db, login, url, out, *size = sys.argv[1:]
+    width, height = (int(v) for v in (size[0] if size else "1280x800").split("x"))
+    session = open_session(config, db, login)
+    try:
+        shoot(url, session.sid, out, width, height)
+    finally:
+        from odoo import http
+
+        http.root.session_store.delete(session)
+
+
+def shoot(url, sid, out, width, height):
+    base = "/".join(url.split("/")[:3])
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         chrome = subprocess.Popen(
             [
@@ -54,7 +86,9 @@ def main():
                 except requests.ConnectionError:
                     time.sleep(0.2)
             page = next(t for t in tabs if t["type"] == "page")
-            ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
+            ws = websocket.create_connection(
+                page["webSocketDebuggerUrl"], timeout=60, suppress_origin=True
+            )
             ids = iter(range(1, 1000))
 
             def call(method, **params):
@@ -69,7 +103,7 @@ def main():
             call(
                 "Network.setCookie",
                 name="session_id",
-                value=session.cookies["session_id"],
+                value=sid,
                 url=base,
             )
             call(

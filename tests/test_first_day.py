@@ -4,8 +4,12 @@ cluttered by e-invoicing fields, a login field called "Email"."""
 
 import ast
 import re
+from datetime import timedelta
 from pathlib import Path
 
+import pytz
+
+from odoo import fields
 from odoo.modules.module import get_module_path
 from odoo.tests import HttpCase, TransactionCase, tagged
 
@@ -188,6 +192,54 @@ class TestDemoShowsTheProduct(TransactionCase):
             self.env["calendoc.practitioner"].with_user(secretary2).search([])
         )
         self.assertIn(lices, practitioners.mapped("account_id"))
+
+
+@tagged("post_install", "-at_install")
+class TestDemoWeek(TransactionCase):
+    def test_the_demo_agenda_is_full_this_week_at_round_local_times(self):
+        """The demo's appointments are this week's (from the install day on),
+        at round local times, within each practitioner's hours, in every
+        demo practice: not next week, not "08:00:32"."""
+        events = self.env["calendar.event"].search(
+            [
+                ("calendoc_practitioner_id", "!=", False),
+                ("create_date", ">=", fields.Datetime.now() - timedelta(days=7)),
+            ]
+        )
+        demo = events.filtered(
+            lambda e: (
+                e.calendoc_practice_id
+                in self.env.ref("calendoc_agenda.demo_practice_angers")
+                | self.env.ref("calendoc_agenda.demo_practice_tours")
+                | self.env.ref("calendoc_agenda.demo_practice_saumur")
+            )
+        )
+        installed = min(demo.mapped("create_date")).date()
+        self.assertGreater(len(demo), 30)
+        self.assertEqual(len(demo.calendoc_practice_id), 3)
+        engine = self.env["calendoc.slot.engine"]
+        for event in demo:
+            local = pytz.utc.localize(event.start).astimezone(
+                pytz.timezone(event.calendoc_practice_id.tz)
+            )
+            with self.subTest(event=event.id):
+                self.assertIn(local.minute, (0, 30))
+                self.assertEqual(local.second, 0)
+                self.assertLessEqual((local.date() - installed).days, 7)
+                self.assertTrue(
+                    engine._is_within_hours(
+                        event.calendoc_practitioner_id,
+                        event.calendoc_practice_id,
+                        event.start,
+                        event.stop,
+                    )
+                )
+        # the first working day of the install has appointments in each practice
+        first = min(
+            pytz.utc.localize(e.start).astimezone(pytz.timezone("Europe/Paris")).date()
+            for e in demo
+        )
+        self.assertLessEqual((first - installed).days, 3)
 
 
 @tagged("post_install", "-at_install")
