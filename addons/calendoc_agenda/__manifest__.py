@@ -51,6 +51,9 @@
         "web.assets_tests": [
             "calendoc_agenda/static/tests/tours/**/*",
         ],
+        "web.report_assets_common": [
+            "calendoc_agenda/static/src/scss/report_layout.scss",
+        ],
     },
     "post_init_hook": "post_init_hook",
     "application": True,

@@ -29,3 +29,4 @@ from . import calendoc_board
 from . import calendoc_board_columns
 from . import ir_websocket
 from . import calendar_event_demo
+from . import ir_actions_report

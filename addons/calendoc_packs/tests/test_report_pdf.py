@@ -92,3 +92,29 @@ class TestReportPdf(HttpCase, PacksCase):
         # of a row)
         self.assertIn("Rendez-vousdu26/10/202610:00avecDr", text.replace(" ", ""))
         self.assertNotIn("09:00:00", text)
+
+    def test_the_firm_heads_and_foots_every_pdf(self):
+        """Debian's wkhtmltopdf draws no separate header or footer: the firm's
+        name (header) and its details (footer: e-mail, VAT) are in the page
+        itself, as the reader of a statement or an invoice expects."""
+        company = self.env.company
+        company.write(
+            {
+                "report_header": "Secrétariat à votre écoute",
+                "report_footer": "contact@secretariat.example.fr",
+            }
+        )
+        pdf, _kind = render_pdf(
+            self.env, "calendoc_packs.calendoc_statement_report", self.statement
+        )
+        text = pdf_text(pdf)
+        self.assertIn("Secrétariat à votre écoute", text)
+        self.assertIn("contact@secretariat.example.fr", text)
+        self.assertLess(
+            text.index("Secrétariat à votre écoute"),
+            text.index("Relevé de consommation"),
+        )
+        self.assertGreater(
+            text.index("contact@secretariat.example.fr"),
+            text.index("Relevé de consommation"),
+        )
