@@ -16,4 +16,5 @@ from . import test_appointment_form
 from . import test_local_time
 from . import test_board
 from . import test_board_ui
+from . import test_board_practitioner_ui
 from . import test_user_roles
