@@ -227,6 +227,12 @@ class TestFrenchFirm(HttpCase):
         self.assertNotIn("YourCompany", page.text)
         self.assertNotIn("San Francisco", page.text)
 
+    def test_the_booking_page_shows_the_firm_not_odoo_placeholders(self):
+        page = self.url_open("/rdv/cabinet-des-lices")
+        self.assertEqual(page.status_code, 200)
+        self.assertFalse([p for p in self.PLACEHOLDERS if p in page.text])
+        self.assertFalse(self.DOLLARS.search(page.text))
+
     def test_the_client_pays_a_pack_by_wire_transfer_or_online(self):
         """ "Accepter & Payer" on the pack's quotation, as the demo's client
         administrator (README): wire transfer and the demo provider."""

@@ -125,6 +125,17 @@ class TestFirmSetup(CalendocCase):
             Setup.create(self.values()).action_save()
         self.assertNotEqual(self.company.name, "Télésecrétariat du Maine")
 
+    def test_a_manager_cannot_change_the_sms_gateway_through_it(self):
+        params = self.env["ir.config_parameter"]
+        params.set_param("calendoc_agenda.sms_provider", "iap")
+        Setup = self.env["calendoc.firm.setup"].with_user(self.manager)
+        with mute_logger("odoo.models"):
+            try:
+                Setup.create(self.values(calendoc_sms_provider="ovh")).action_save()
+            except AccessError:
+                pass
+        self.assertEqual(params.get_param("calendoc_agenda.sms_provider"), "iap")
+
     def test_an_administrator_sets_the_sms_gateway_there_too(self):
         admin = self.env.ref("base.user_admin")
         self.assertFalse(admin.has_group("base.group_no_one"))

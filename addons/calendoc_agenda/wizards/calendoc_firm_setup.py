@@ -35,62 +35,91 @@ class CalendocFirmSetup(models.TransientModel):
     _name = "calendoc.firm.setup"
     _description = "First-run set-up of the firm"
 
-    name = fields.Char(string="Company name", required=True)
-    logo = fields.Binary(string="Logo")
-    street = fields.Char()
-    street2 = fields.Char()
-    zip = fields.Char()
-    city = fields.Char()
-    country_id = fields.Many2one("res.country", string="Country")
-    phone = fields.Char()
-    email = fields.Char()
-    website = fields.Char()
-    vat = fields.Char(string="VAT number")
+    name = fields.Char(
+        string="Company name",
+        required=True,
+        default=lambda self: self._default_company("name"),
+    )
+    logo = fields.Binary(default=lambda self: self._default_company("logo"))
+    street = fields.Char(default=lambda self: self._default_company("street"))
+    street2 = fields.Char(default=lambda self: self._default_company("street2"))
+    zip = fields.Char(default=lambda self: self._default_company("zip"))
+    city = fields.Char(default=lambda self: self._default_company("city"))
+    country_id = fields.Many2one(
+        "res.country",
+        string="Country",
+        default=lambda self: self._default_company("country_id"),
+    )
+    phone = fields.Char(default=lambda self: self._default_company("phone"))
+    email = fields.Char(default=lambda self: self._default_company("email"))
+    website = fields.Char(default=lambda self: self._default_company("website"))
+    vat = fields.Char(
+        string="VAT number", default=lambda self: self._default_company("vat")
+    )
     company_registry = fields.Char(
-        string="SIRET", help="The firm's SIRET, printed on quotations and invoices."
+        string="SIRET",
+        help="The firm's SIRET, printed on quotations and invoices.",
+        default=lambda self: self._default_company("company_registry"),
     )
     bank_acc_number = fields.Char(
         string="IBAN",
         help="The account clients pay their packs into by wire transfer.",
+        default=lambda self: self._default_company("bank_acc_number"),
     )
     # The SMS gateway: system parameters, system administrators only (as in
     # the Settings).
     calendoc_sms_provider = fields.Selection(
-        PROVIDERS, string="SMS provider", groups="base.group_system"
+        PROVIDERS,
+        string="SMS provider",
+        groups="base.group_system",
+        default=lambda self: self._default_param("calendoc_sms_provider"),
     )
     calendoc_ovh_endpoint = fields.Char(
-        string="OVH API endpoint", groups="base.group_system"
+        string="OVH API endpoint",
+        groups="base.group_system",
+        default=lambda self: self._default_param("calendoc_ovh_endpoint"),
     )
     calendoc_ovh_application_key = fields.Char(
-        string="OVH application key", groups="base.group_system"
+        string="OVH application key",
+        groups="base.group_system",
+        default=lambda self: self._default_param("calendoc_ovh_application_key"),
     )
     calendoc_ovh_application_secret = fields.Char(
-        string="OVH application secret", groups="base.group_system"
+        string="OVH application secret",
+        groups="base.group_system",
+        default=lambda self: self._default_param("calendoc_ovh_application_secret"),
     )
     calendoc_ovh_consumer_key = fields.Char(
-        string="OVH consumer key", groups="base.group_system"
+        string="OVH consumer key",
+        groups="base.group_system",
+        default=lambda self: self._default_param("calendoc_ovh_consumer_key"),
     )
     calendoc_ovh_service_name = fields.Char(
-        string="OVH SMS account", groups="base.group_system"
+        string="OVH SMS account",
+        groups="base.group_system",
+        default=lambda self: self._default_param("calendoc_ovh_service_name"),
     )
-    calendoc_ovh_sender = fields.Char(string="SMS sender", groups="base.group_system")
+    calendoc_ovh_sender = fields.Char(
+        string="SMS sender",
+        groups="base.group_system",
+        default=lambda self: self._default_param("calendoc_ovh_sender"),
+    )
 
     @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        company = self.env.company
-        for fname in COMPANY_FIELDS:
-            if fname in fields_list:
-                value = company[fname]
-                values[fname] = value.id if fname == "country_id" else value
-        if "bank_acc_number" in fields_list:
-            values["bank_acc_number"] = company.partner_id.bank_ids[:1].acc_number
-        if self.env.user.has_group("base.group_system"):
-            params = self.env["ir.config_parameter"]
-            for fname, (key, default) in self._calendoc_system_params().items():
-                if fname in fields_list:
-                    values[fname] = params.get_param(key, default)
-        return values
+    def _default_company(self, fname):
+        """The current company's value of ``fname`` (the form opens on it)."""
+        if fname == "bank_acc_number":
+            return self.env.company.partner_id.bank_ids[:1].acc_number
+        value = self.env.company[fname]
+        return value.id if fname == "country_id" else value
+
+    @api.model
+    def _default_param(self, fname):
+        """The system parameter behind ``fname``, for system administrators."""
+        if not self.env.user.has_group("base.group_system"):
+            return False
+        key, default = self._calendoc_system_params()[fname]
+        return self.env["ir.config_parameter"].get_param(key, default)
 
     @api.model
     def _calendoc_system_params(self):

@@ -52,9 +52,13 @@ class TestFirmSetupTelephony(TransactionCase):
             {"calendoc_voip_bridge_url", "calendoc_voip_secret"}
             & self.fields_of(manager)
         )
+        self.env["ir.config_parameter"].set_param(
+            "calendoc_voip.secret", "s3cret-du-pont"
+        )
         values = (
             self.env["calendoc.firm.setup"]
             .with_user(manager)
             .default_get(["calendoc_voip_secret", "name"])
         )
-        self.assertNotIn("calendoc_voip_secret", values)
+        self.assertFalse(values.get("calendoc_voip_secret"))
+        self.assertNotIn("s3cret-du-pont", str(values))

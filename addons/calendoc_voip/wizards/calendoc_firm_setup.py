@@ -10,11 +10,13 @@ class CalendocFirmSetup(models.TransientModel):
     calendoc_voip_bridge_url = fields.Char(
         string="Bridge URL",
         groups="base.group_system",
+        default=lambda self: self._default_param("calendoc_voip_bridge_url"),
         help="Where Odoo asks the bridge to place calls, as http://127.0.0.1:5080.",
     )
     calendoc_voip_secret = fields.Char(
         string="Bridge shared secret",
         groups="base.group_system",
+        default=lambda self: self._default_param("calendoc_voip_secret"),
         help="Signs (HMAC-SHA256) every request between Odoo and the telephony "
         "bridge; the bridge is started with the same secret.",
     )
