@@ -219,6 +219,10 @@ class TestFrenchFirm(HttpCase):
         ibans = company.partner_id.bank_ids.mapped("sanitized_acc_number")
         self.assertTrue(ibans and iban.is_valid(ibans[0]), ibans)
         self.assertTrue(ibans[0].startswith("FR76"))
+        # the wire transfer's instructions give that IBAN
+        transfer = self.env.ref("payment.payment_provider_transfer")
+        self.assertEqual((transfer.code, transfer.state), ("custom", "enabled"))
+        self.assertIn(iban.format(ibans[0]), str(transfer.pending_msg))
 
     def test_the_login_page_shows_the_firm(self):
         self.env["res.lang"]._activate_lang("fr_FR")
