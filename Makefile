@@ -29,7 +29,7 @@ setup:
 run:
 	@PY=$${PY:-$$(./scripts/setup.sh | tail -1)}
 	if ! psql -d "$(DEMO_DB)" -Atc "select 1 from ir_module_module where name='calendoc_portal' and state='installed'" 2>/dev/null | grep -q 1; then
-	  ./scripts/install-db.sh "$$PY" "$(DEMO_DB)"
+	  ./scripts/install-db.sh "$$PY" "$(DEMO_DB)" payment_demo
 	fi
 	./scripts/logins.sh "$(DEMO_DB)" "$(PORT)"
 	./scripts/check-master-password.sh "$(CONF)"

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytz
+from stdnum import iban
+from stdnum.fr import siret, tva
 
 from odoo import fields
 from odoo.modules.module import get_module_path
@@ -251,3 +253,83 @@ class TestLoginPage(HttpCase):
         label = re.search(r'<label for="login"[^>]*>\s*([^<]*?)\s*</label>', page.text)
         self.assertTrue(label, "no login field")
         self.assertEqual(label.group(1), "Identifiant")
+
+
+@tagged("post_install", "-at_install")
+class TestFrenchFirm(HttpCase):
+    """A French firm out of the box (issue 19, point 5): make run's demo firm
+    is French, in euros, with French VAT, and its clients can pay."""
+
+    # what Odoo's own demo company shows when nobody set the firm up
+    PLACEHOLDERS = ("YourCompany", "San Francisco", "Your logo")
+    DOLLARS = re.compile(r"\$\s*\d|\d\s*\$")
+
+    def test_the_demo_firm_is_french(self):
+        company = self.env.ref("base.main_company")
+        self.assertEqual(company.name, "Secrétariat Médical de l'Ouest")
+        self.assertEqual(company.country_id.code, "FR")
+        self.assertEqual(company.currency_id.name, "EUR")
+        self.assertEqual((company.zip, company.city), ("49100", "Angers"))
+        self.assertTrue(siret.is_valid(company.company_registry))
+        self.assertTrue(tva.is_valid(company.vat))
+        self.assertTrue(company.logo)
+        self.assertEqual(company.chart_template, "fr")
+        self.assertEqual(company.account_sale_tax_id.amount, 20.0)
+        self.assertEqual(
+            len(self.env["res.company"].search([])), 1, "a second demo company"
+        )
+        ibans = company.partner_id.bank_ids.mapped("sanitized_acc_number")
+        self.assertTrue(ibans and iban.is_valid(ibans[0]), ibans)
+        self.assertTrue(ibans[0].startswith("FR76"))
+        # the wire transfer's instructions give that IBAN
+        transfer = self.env.ref("payment.payment_provider_transfer")
+        self.assertEqual((transfer.code, transfer.state), ("custom", "enabled"))
+        self.assertIn(iban.format(ibans[0]), str(transfer.pending_msg))
+
+    def test_the_login_page_shows_the_firm(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        page = self.url_open("/web/login", headers={"Accept-Language": "fr-FR"})
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn("YourCompany", page.text)
+        self.assertNotIn("San Francisco", page.text)
+
+    def test_the_booking_page_shows_the_firm_not_odoo_placeholders(self):
+        page = self.url_open("/rdv/cabinet-des-lices")
+        self.assertEqual(page.status_code, 200)
+        self.assertFalse([p for p in self.PLACEHOLDERS if p in page.text])
+        self.assertFalse(self.DOLLARS.search(page.text))
+
+    def test_the_client_pays_a_pack_by_wire_transfer_or_online(self):
+        """ "Accepter & Payer" on the pack's quotation, as the demo's client
+        administrator (README): wire transfer and the demo provider."""
+        if not self.env.ref("payment.payment_provider_demo", raise_if_not_found=False):
+            self.skipTest("payment_demo is not installed")
+        self.authenticate("LICES49/direction", "direction-lices")
+        packs = self.url_open("/my/calendoc/packs")
+        self.assertEqual(packs.status_code, 200)
+        self.assertFalse([p for p in self.PLACEHOLDERS if p in packs.text])
+        token = re.search(r'name="csrf_token" value="([^"]+)"', packs.text).group(1)
+        pack = self.env.ref("calendoc_packs.demo_pack_standard_100")
+        response = self.url_open(
+            "/my/calendoc/packs/buy",
+            data={"csrf_token": token, "product_id": pack.id},
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+        page = self.url_open(response.headers["Location"])
+        self.assertEqual(page.status_code, 200)
+        self.assertFalse("Aucun mode de paiement disponible" in page.text)
+        codes = set(re.findall(r'data-provider-code="(\w+)"', page.text))
+        self.assertLessEqual({"custom", "demo"}, codes)
+        # 29 € + TVA 20 %
+        shown = {
+            "total": "34,80</span>\xa0€" in page.text,
+            "tax": "TVA 20%" in page.text,
+            "dollars": bool(self.DOLLARS.search(page.text)),
+            **{p: p in page.text for p in self.PLACEHOLDERS},
+        }
+        self.assertEqual(
+            shown,
+            {"total": True, "tax": True, "dollars": False}
+            | dict.fromkeys(self.PLACEHOLDERS, False),
+        )

@@ -33,6 +33,7 @@
         "views/res_users_views.xml",
         "wizards/calendoc_slot_finder_views.xml",
         "wizards/calendoc_cancel_wizard_views.xml",
+        "wizards/calendoc_firm_setup_views.xml",
         "views/sms_template_views.xml",
         "views/calendoc_menus.xml",
         "data/calendoc_sms_data.xml",

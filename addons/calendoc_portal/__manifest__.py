@@ -13,6 +13,8 @@
         "auth_totp_portal",
         "portal",
         "payment",
+        # wire transfer, the way French firms are paid by their clients
+        "payment_custom",
         # its portal's invoice pages are retitled for clients
         "account_payment",
         "sale",

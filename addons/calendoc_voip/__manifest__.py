@@ -17,6 +17,7 @@
         "views/calendoc_sip_endpoint_views.xml",
         "views/calendoc_pbx_views.xml",
         "views/res_partner_views.xml",
+        "wizards/calendoc_firm_setup_views.xml",
         "views/calendoc_voip_menus.xml",
     ],
     "demo": ["demo/calendoc_voip_demo.xml"],

@@ -67,7 +67,7 @@ class ResPartner(models.Model):
         index="btree_not_null",
         help="Short code the client's users type at login beside their user id.",
     )
-    calendoc_siret = fields.Char(string="SIRET", copy=False)
+    calendoc_siret = fields.Char(string="Client SIRET", copy=False)
     calendoc_offer = fields.Selection(OFFERS, string="Offer", default="standard")
     calendoc_practice_ids = fields.One2many(
         "calendoc.practice", "account_id", string="Practices"

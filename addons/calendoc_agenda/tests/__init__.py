@@ -18,3 +18,4 @@ from . import test_board
 from . import test_board_ui
 from . import test_board_practitioner_ui
 from . import test_user_roles
+from . import test_firm_setup

@@ -92,6 +92,32 @@ class TestPurchase(PacksCase):
             order.calendoc_terms_version_id, self.env.ref("calendoc_packs.terms_2018")
         )
 
+    def test_a_pack_quotation_carries_the_french_20_percent_vat(self):
+        # the demo's packs are made before the chart of accounts: they take the
+        # company's default sale tax when the chart loads
+        for template, price in (
+            (self.env.ref("calendoc_packs.demo_pack_standard_100"), 29.0),
+            (self.pack_rdv, 100.0),
+        ):
+            with self.subTest(pack=template.name):
+                order = self.env["sale.order"].create(
+                    {
+                        "partner_id": self.account.id,
+                        "order_line": [
+                            Command.create(
+                                {"product_id": template.product_variant_id.id}
+                            )
+                        ],
+                    }
+                )
+                line = order.order_line
+                self.assertEqual(line.tax_id.mapped("amount"), [20.0])
+                self.assertEqual(line.tax_id.invoice_label, "TVA 20%")
+                self.assertEqual(order.currency_id.name, "EUR")
+                self.assertAlmostEqual(order.amount_untaxed, price)
+                self.assertAlmostEqual(order.amount_tax, price * 0.2)
+                self.assertAlmostEqual(order.amount_total, price * 1.2)
+
     def test_pack_product_needs_credits_and_validity(self):
         with self.assertRaisesRegex(Exception, "positive number of credits"):
             self.env["product.template"].create(

@@ -13,4 +13,5 @@ from . import (
     test_bus_wake_up,
     test_signing,
     test_popup_times,
+    test_firm_setup,
 )

@@ -1,0 +1,1 @@
+from . import calendoc_firm_setup
