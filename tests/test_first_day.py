@@ -333,3 +333,32 @@ class TestFrenchFirm(HttpCase):
             {"total": True, "tax": True, "dollars": False}
             | dict.fromkeys(self.PLACEHOLDERS, False),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestManagerMenus(TransactionCase):
+    def test_every_menu_a_manager_sees_opens_for_him(self):
+        """The secretariat manager of the demo (not an administrator) is
+        shown only menus whose model he may read: "Settings", which only
+        administrators open, was shown to him and ended on an access error."""
+        manager = self.env["res.users"].search([("login", "=", "gestionnaire")])
+        self.assertFalse(manager.has_group("base.group_system"))
+        menus = self.env["ir.ui.menu"].with_user(manager).load_menus(False)
+        root = self.env.ref("calendoc_agenda.calendoc_root_menu").id
+        todo, seen = [root], []
+        while todo:
+            menu = menus[todo.pop()]
+            todo.extend(menu["children"])
+            if menu.get("action"):
+                seen.append(menu)
+        self.assertGreater(len(seen), 5)
+        for menu in seen:
+            model, action_id = menu["action"].split(",")
+            action = self.env[model].browse(int(action_id)).sudo()
+            if action._name != "ir.actions.act_window":
+                continue
+            with self.subTest(menu=menu["name"]):
+                self.assertTrue(
+                    self.env[action.res_model].with_user(manager).has_access("read"),
+                    f"{menu['name']}: {action.res_model} is not readable",
+                )
