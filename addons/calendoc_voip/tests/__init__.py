@@ -14,3 +14,4 @@ from . import (
     test_signing,
     test_popup_times,
 )
+from . import test_kamailio

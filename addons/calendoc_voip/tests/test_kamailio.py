@@ -1,0 +1,254 @@
+"""Kamailio as the phones' SIP server, on loopback, rendered from the project's
+template against the test database: digest registration through Odoo's view
+of the phones' credentials (baresip and a digest client), registrations in
+PostgreSQL (several per user, surviving a restart), stale nonces, and an
+incoming call routed by Odoo to the registered phone (SIPp as the trunk and
+as the phone).
+
+Kamailio reads the database on its own connections: the phone it
+authenticates is committed (created before the test class's transaction and
+deleted after it), the rest of the set-up lives in the test's transaction as
+usual and reaches Kamailio through Odoo's HTTP answer."""
+
+import re
+import time
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.sql_db import db_connect
+from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
+
+from ..models.calendoc_sip_endpoint import KAMAILIO_LOCATION
+from .common import SECRET, VoipCase
+from .kamailio_harness import SIP_PORT, Baresip, DigestPhone, KamailioProcess
+from .sip_harness import Sipp
+
+EXTENSION = "2601"
+PASSWORD = "kamailio-test-pw-2601"
+NONCE_EXPIRE = 3
+
+
+@tagged("post_install", "-at_install")
+class TestKamailio(VoipCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        # committed, on a connection of its own: Kamailio reads it
+        with db_connect(get_db_name()).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            user = new_test_user(
+                env,
+                "kamailio_phone",
+                groups="calendoc_agenda.group_calendoc_secretary",
+                name="Secrétaire Kamailio",
+            )
+            env["calendoc.sip.endpoint"].create(
+                {"user_id": user.id, "extension": EXTENSION, "sip_password": PASSWORD}
+            )
+            cls.phone_user_id = user.id
+        cls.addClassCleanup(cls._drop_committed, cls.phone_user_id)
+        super().setUpClass()
+
+    @classmethod
+    def _drop_committed(cls, user_id):
+        with db_connect(get_db_name()).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["calendoc.sip.endpoint"].search([("user_id", "=", user_id)]).unlink()
+            user = env["res.users"].browse(user_id)
+            partner = user.partner_id
+            user.unlink()
+            partner.unlink()
+            cr.execute(
+                f"DELETE FROM {KAMAILIO_LOCATION} WHERE username = %s",  # noqa: S608
+                [EXTENSION],
+            )
+
+    def setUp(self):
+        super().setUp()
+        self.clear_location()
+        self.kamailio = self.start_kamailio()
+        # wait_for_call's failure message prints the SIP server's log
+        self.bridge = self.kamailio
+
+    def start_kamailio(self):
+        kamailio = KamailioProcess(
+            self.base_url(), SECRET, get_db_name(), nonce_expire=NONCE_EXPIRE
+        )
+        self.addCleanup(kamailio.cleanup)
+        kamailio.start()
+        return kamailio
+
+    def clear_location(self):
+        # a connection of its own, not the test's cursor: Kamailio's writes
+        # must not wait for the test's transaction
+        with db_connect(get_db_name()).cursor() as cr:
+            cr.execute(
+                f"DELETE FROM {KAMAILIO_LOCATION} WHERE username = %s",  # noqa: S608
+                [EXTENSION],
+            )
+
+    def location(self):
+        """The contacts of the test phone Kamailio keeps in PostgreSQL (read on
+        a connection of its own: Kamailio commits them)."""
+        with db_connect(get_db_name()).cursor() as cr:
+            cr.execute(
+                f"SELECT contact FROM {KAMAILIO_LOCATION} "  # noqa: S608
+                "WHERE username = %s AND expires > now() AT TIME ZONE 'UTC' "
+                "ORDER BY contact",
+                [EXTENSION],
+            )
+            return [row[0] for row in cr.fetchall()]
+
+    def phone(self, port, password=PASSWORD):
+        phone = DigestPhone(EXTENSION, password, port)
+        self.addCleanup(phone.close)
+        return phone
+
+    def test_baresip_registers_with_digest(self):
+        """baresip registers through Kamailio with the password Odoo keeps;
+        the registration is a row of PostgreSQL; stopping it unregisters."""
+        baresip = Baresip(EXTENSION, PASSWORD, 5270)
+        self.addCleanup(baresip.cleanup)
+        self.assertTrue(
+            baresip.wait_for(r"200 OK .*\[1 binding\]"),
+            f"baresip:\n{baresip.log()}\nkamailio:\n{self.kamailio.log()}",
+        )
+        # baresip's Contact: sip:2601-<its id>@127.0.0.1:5270
+        contacts = self.location()
+        self.assertEqual(len(contacts), 1, contacts)
+        self.assertRegex(contacts[0], rf"^sip:{EXTENSION}-[^@]+@127\.0\.0\.1:5270$")
+        baresip.cleanup()
+        self.assertEqual(self.location(), [])
+
+    def test_wrong_password_refused(self):
+        """A wrong password: 403 after the challenge, nothing in location; the
+        HA1 of the view is the password's (and Odoo's own hash)."""
+        status, answer = self.phone(5271, password="wrong").login()
+        self.assertEqual(status, 403, answer)
+        self.assertEqual(self.location(), [])
+        # no password at all: challenged, never registered
+        status, answer = self.phone(5272).register(authorize=False)
+        self.assertEqual(status, 401, answer)
+        self.assertIn('realm="calendoc"', answer)
+        self.assertIn("qop=", answer)
+        self.assertEqual(self.location(), [])
+        found, ha1 = self.env["calendoc.sip.endpoint"]._digest_ha1(
+            EXTENSION, "calendoc"
+        )
+        self.env.cr.execute(
+            "SELECT ha1 FROM calendoc_sip_subscriber WHERE username = %s", [EXTENSION]
+        )
+        self.assertEqual(self.env.cr.fetchall(), [(ha1,)])
+        self.assertTrue(found)
+
+    def test_stale_nonce(self):
+        """A refresh with a nonce past its lifetime gets 401 stale=true, and
+        the phone registers again with its password (no one asked); a
+        replayed nc is refused (challenged again with a new nonce)."""
+        phone = self.phone(5273)
+        self.assertEqual(phone.login()[0], 200)
+        # the same nonce, the next nc, within its lifetime: accepted
+        self.assertEqual(phone.register()[0], 200)
+        # a replayed nc (the counter sent again): refused, a new nonce given
+        replayed = phone.challenge["nonce"]
+        phone.nc -= 1
+        status, answer = phone.register()
+        self.assertEqual(status, 401, answer)
+        self.assertNotEqual(phone.challenge["nonce"], replayed)
+        self.assertEqual(phone.register()[0], 200)
+        time.sleep(NONCE_EXPIRE + 1.5)
+        status, answer = phone.register()
+        self.assertEqual(status, 401, answer)
+        self.assertIn("stale=true", answer.lower())
+        status, answer = phone.register()  # the new nonce, same password
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(self.location(), [f"sip:{EXTENSION}@127.0.0.1:5273"])
+
+    def test_two_devices(self):
+        """Two devices of one secretary both registered; one leaving (Expires:
+        0) keeps the other."""
+        desk, soft = self.phone(5274), self.phone(5275)
+        self.assertEqual(desk.login()[0], 200)
+        status, answer = soft.login()
+        self.assertEqual(status, 200, answer)
+        contacts = re.search(r"^Contact: (.*)$", answer, re.M).group(1)
+        self.assertEqual(contacts.count("<sip:"), 2, answer)
+        self.assertEqual(
+            self.location(),
+            [f"sip:{EXTENSION}@127.0.0.1:5274", f"sip:{EXTENSION}@127.0.0.1:5275"],
+        )
+        status, _answer = soft.register(expires=0)
+        self.assertEqual(status, 200)
+        self.assertEqual(self.location(), [f"sip:{EXTENSION}@127.0.0.1:5274"])
+
+    def test_restart_keeps_registrations(self):
+        """Kamailio restarted: the registration, read back from PostgreSQL,
+        still reaches the phone (a call of the trunk rings it)."""
+        self.put_on_duty()
+        self.register_sipp_phone(5276)
+        self.kamailio.stop()
+        self.kamailio = self.bridge = self.start_kamailio()
+        self.assertEqual(self.location(), [f"sip:{EXTENSION}@127.0.0.1:5276"])
+        self.assert_call_reaches_phone(5276)
+
+    def test_incoming_call_rings_registered_phone(self):
+        """The trunk calls the practice line: Kamailio asks Odoo (signed
+        "ringing" event), which routes it to the secretaries on duty; the
+        phone registered for the committed secretary rings and answers."""
+        self.put_on_duty()
+        self.register_sipp_phone(5278)
+        self.assert_call_reaches_phone(5278)
+        call = self.wait_for_call([("called_number", "=", "+33241112233")], "ringing")
+        self.assertIn(self.phone_user_id, call.rung_user_ids.ids)
+
+    def test_incoming_call_nobody_registered(self):
+        """Odoo names the secretary, but her phone is not registered: 480."""
+        self.put_on_duty()
+        trunk = Sipp(
+            "kamailio_trunk_refused.xml",
+            5280,
+            f"127.0.0.1:{SIP_PORT}",
+            caller="0612345678",
+            called="+33241112233",
+            status=480,
+        )
+        self.addCleanup(trunk.cleanup)
+        self.assertEqual(trunk.wait(), 0, trunk.errors() + self.kamailio.log())
+
+    def put_on_duty(self):
+        """The committed secretary answers the practice's calls now."""
+        self.account.calendoc_secretary_ids = [Command.link(self.phone_user_id)]
+        self.env["calendoc.duty"].create(
+            {
+                "user_id": self.phone_user_id,
+                "days": "all",
+                "hour_from": 0.0,
+                "hour_to": 24.0,
+                "practice_ids": [Command.set(self.practice.ids)],
+            }
+        )
+        self.env.cr.flush()
+
+    def register_sipp_phone(self, port):
+        """Register ``port`` (where a SIPp phone will listen) for the test
+        extension, from another port (SIPp cannot do digest by itself)."""
+        registrar = DigestPhone(EXTENSION, PASSWORD, port + 10)
+        self.addCleanup(registrar.close)
+        registrar.contact_port = port
+        status, answer = registrar.login()
+        self.assertEqual(status, 200, answer)
+
+    def assert_call_reaches_phone(self, port):
+        phone = Sipp("kamailio_phone_answer.xml", port, caller="0612345678")
+        self.addCleanup(phone.cleanup)
+        phone.wait_listening()
+        trunk = Sipp(
+            "kamailio_trunk_call.xml",
+            5279,
+            f"127.0.0.1:{SIP_PORT}",
+            caller="0612345678",
+            called="+33241112233",
+        )
+        self.addCleanup(trunk.cleanup)
+        for run in (trunk, phone):
+            self.assertEqual(
+                run.wait(), 0, f"{run.errors()}\nkamailio:\n{self.kamailio.log()}"
+            )
