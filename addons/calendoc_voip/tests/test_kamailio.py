@@ -10,7 +10,9 @@ authenticates is committed (created before the test class's transaction and
 deleted after it), the rest of the set-up lives in the test's transaction as
 usual and reaches Kamailio through Odoo's HTTP answer."""
 
+import contextlib
 import re
+import socket
 import time
 
 from odoo import SUPERUSER_ID, Command, api
@@ -252,3 +254,49 @@ class TestKamailio(VoipCase, HttpCase):
             self.assertEqual(
                 run.wait(), 0, f"{run.errors()}\nkamailio:\n{self.kamailio.log()}"
             )
+
+    def test_tls_and_tcp(self):
+        """baresip registers over TLS (Kamailio's self-signed certificate) and
+        over TCP: the contact keeps its transport."""
+        for transport, port in (("tls", 5281), ("tcp", 5284)):
+            baresip = Baresip(EXTENSION, PASSWORD, port, transport=transport)
+            self.addCleanup(baresip.cleanup)
+            self.assertTrue(
+                baresip.wait_for(r"200 OK .*\[1 binding\]"),
+                f"baresip:\n{baresip.log()}\nkamailio:\n{self.kamailio.log()}",
+            )
+            contacts = self.location()
+            self.assertEqual(len(contacts), 1, contacts)
+            self.assertIn(f"transport={transport}", contacts[0])
+            baresip.cleanup()
+            self.assertEqual(self.location(), [])
+
+    def test_register_flood_throttled(self):
+        """A flood of REGISTERs from one address: past pike's density,
+        Kamailio stops answering and logs it."""
+        flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(flood.close)
+        flood.bind(("127.0.0.1", 5290))
+        flood.settimeout(0.5)
+        for number in range(40):
+            flood.sendto(
+                (
+                    f"REGISTER sip:127.0.0.1:{SIP_PORT} SIP/2.0\r\n"
+                    f"Via: SIP/2.0/UDP 127.0.0.1:5290;branch=z9hG4bKflood{number}\r\n"
+                    "Max-Forwards: 70\r\n"
+                    f"From: <sip:{EXTENSION}@127.0.0.1>;tag=flood{number}\r\n"
+                    f"To: <sip:{EXTENSION}@127.0.0.1>\r\n"
+                    f"Call-ID: flood-{number}\r\nCSeq: 1 REGISTER\r\n"
+                    f"Contact: <sip:{EXTENSION}@127.0.0.1:5290>\r\n"
+                    "Content-Length: 0\r\n\r\n"
+                ).encode(),
+                ("127.0.0.1", SIP_PORT),
+            )
+        answers = 0
+        with contextlib.suppress(TimeoutError):
+            while flood.recv(65535):
+                answers += 1
+        self.assertGreater(answers, 0)
+        self.assertLess(answers, 30)
+        self.assertIn("REGISTER flood from 127.0.0.1", self.kamailio.log())
+        self.assertEqual(self.location(), [])
