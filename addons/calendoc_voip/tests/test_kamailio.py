@@ -194,12 +194,21 @@ class TestKamailio(VoipCase, HttpCase):
     def test_incoming_call_rings_registered_phone(self):
         """The trunk calls the practice line: Kamailio asks Odoo (signed
         "ringing" event), which routes it to the secretaries on duty; the
-        phone registered for the committed secretary rings and answers."""
+        phone registered for the committed secretary rings and answers; the
+        answer (by that extension) and the end are Odoo's events too."""
         self.put_on_duty()
         self.register_sipp_phone(5278)
         self.assert_call_reaches_phone(5278)
-        call = self.wait_for_call([("called_number", "=", "+33241112233")], "ringing")
+        # the answer and the trunk's BYE reached Odoo: who answered, when
+        call = self.wait_for_call([("called_number", "=", "+33241112233")])
         self.assertIn(self.phone_user_id, call.rung_user_ids.ids)
+        self.assertEqual(
+            call.secretary_id.id, self.phone_user_id, call.event_ids.mapped("payload")
+        )
+        self.assertEqual(call.outcome, "answered")
+        self.assertEqual(
+            call.event_ids.mapped("kind"), ["ringing", "answered", "ended"]
+        )
 
     def test_incoming_call_nobody_registered(self):
         """Odoo names the secretary, but her phone is not registered: 480."""
@@ -214,6 +223,30 @@ class TestKamailio(VoipCase, HttpCase):
         )
         self.addCleanup(trunk.cleanup)
         self.assertEqual(trunk.wait(), 0, trunk.errors() + self.kamailio.log())
+
+    def test_incoming_call_nobody_answers(self):
+        """The registered phone rings past the ring time Odoo gives: Kamailio
+        cancels it, the trunk gets 480 and Odoo records a missed call."""
+        self.env["ir.config_parameter"].set_param("calendoc_voip.ring_seconds", 1)
+        self.put_on_duty()
+        self.register_sipp_phone(5282)
+        phone = Sipp("phone_ring_cancelled.xml", 5282)
+        self.addCleanup(phone.cleanup)
+        phone.wait_listening()
+        trunk = Sipp(
+            "kamailio_trunk_refused.xml",
+            5283,
+            f"127.0.0.1:{SIP_PORT}",
+            caller="0612345678",
+            called="+33241112233",
+            status=480,
+        )
+        self.addCleanup(trunk.cleanup)
+        for run in (trunk, phone):
+            self.assertEqual(run.wait(), 0, run.errors() + self.kamailio.log())
+        call = self.wait_for_call([("called_number", "=", "+33241112233")])
+        self.assertEqual(call.outcome, "missed")
+        self.assertFalse(call.secretary_id)
 
     def put_on_duty(self):
         """The committed secretary answers the practice's calls now."""
