@@ -171,6 +171,8 @@ class TestKamailio(VoipCase, HttpCase):
         self.assertEqual(desk.login()[0], 200)
         status, answer = soft.login()
         self.assertEqual(status, 200, answer)
+        # NAT: the answer names the address the REGISTER came from
+        self.assertRegex(answer, r"Via: .*;rport=5275;received=127\.0\.0\.1")
         contacts = re.search(r"^Contact: (.*)$", answer, re.M).group(1)
         self.assertEqual(contacts.count("<sip:"), 2, answer)
         self.assertEqual(
@@ -247,6 +249,27 @@ class TestKamailio(VoipCase, HttpCase):
         call = self.wait_for_call([("called_number", "=", "+33241112233")])
         self.assertEqual(call.outcome, "missed")
         self.assertFalse(call.secretary_id)
+
+    def test_incoming_call_abandoned(self):
+        """The caller hangs up while the phone rings: Kamailio cancels the
+        phone and Odoo records an abandoned call."""
+        self.put_on_duty()
+        self.register_sipp_phone(5285)
+        phone = Sipp("phone_ring_cancelled.xml", 5285)
+        self.addCleanup(phone.cleanup)
+        phone.wait_listening()
+        trunk = Sipp(
+            "kamailio_trunk_cancel.xml",
+            5286,
+            f"127.0.0.1:{SIP_PORT}",
+            caller="0612345678",
+            called="+33241112233",
+        )
+        self.addCleanup(trunk.cleanup)
+        for run in (trunk, phone):
+            self.assertEqual(run.wait(), 0, run.errors() + self.kamailio.log())
+        call = self.wait_for_call([("called_number", "=", "+33241112233")])
+        self.assertEqual(call.outcome, "abandoned")
 
     def put_on_duty(self):
         """The committed secretary answers the practice's calls now."""
