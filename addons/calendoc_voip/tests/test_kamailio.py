@@ -11,14 +11,19 @@ deleted after it), the rest of the set-up lives in the test's transaction as
 usual and reaches Kamailio through Odoo's HTTP answer."""
 
 import contextlib
+import hashlib
+import os
 import re
+import shutil
 import socket
+import tempfile
 import time
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
 
+from ..kamailio.render import parse_args, render
 from ..models.calendoc_sip_endpoint import KAMAILIO_LOCATION
 from .common import SECRET, VoipCase
 from .kamailio_harness import SIP_PORT, Baresip, DigestPhone, KamailioProcess
@@ -211,6 +216,8 @@ class TestKamailio(VoipCase, HttpCase):
         self.assertEqual(
             call.event_ids.mapped("kind"), ["ringing", "answered", "ended"]
         )
+        # signed with the secret, which Kamailio never logs
+        self.assertNotIn(SECRET, self.kamailio.log())
 
     def test_incoming_call_nobody_registered(self):
         """Odoo names the secretary, but her phone is not registered: 480."""
@@ -356,3 +363,66 @@ class TestKamailio(VoipCase, HttpCase):
         self.assertLess(answers, 30)
         self.assertIn("REGISTER flood from 127.0.0.1", self.kamailio.log())
         self.assertEqual(self.location(), [])
+
+
+@tagged("post_install", "-at_install")
+class TestKamailioConfig(VoipCase):
+    """What Kamailio reads of Odoo, and its rendered configuration."""
+
+    def subscribers(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT username, domain, ha1 FROM calendoc_sip_subscriber "
+            "WHERE username IN ('201', '202', '203') ORDER BY username"
+        )
+        return self.env.cr.fetchall()
+
+    def test_view_of_credentials(self):
+        """Only active phones of active users with a password, as HA1 of the
+        realm set in Odoo; never the password."""
+        self.assertEqual(self.subscribers(), [])
+        phones = self.env["calendoc.sip.endpoint"].search(
+            [("extension", "in", ("201", "202", "203"))]
+        )
+        for phone in phones:
+            phone.sip_password = f"pw-{phone.extension}"
+        ha1 = hashlib.md5(b"201:calendoc:pw-201", usedforsecurity=False).hexdigest()
+        self.assertEqual(self.subscribers()[0], ("201", "calendoc", ha1))
+        self.assertEqual(len(self.subscribers()), 3)
+        phones.filtered(lambda p: p.extension == "202").active = False
+        self.other_secretary.active = False
+        self.off_duty.active = False
+        self.assertEqual([row[0] for row in self.subscribers()], ["201"])
+        self.env["ir.config_parameter"].set_param("calendoc_voip.sip_realm", "cabinet")
+        ha1 = hashlib.md5(b"201:cabinet:pw-201", usedforsecurity=False).hexdigest()
+        self.assertEqual(self.subscribers(), [("201", "cabinet", ha1)])
+        self.env.cr.execute("SELECT * FROM calendoc_sip_subscriber LIMIT 0")
+        columns = [column.name for column in self.env.cr.description]
+        self.assertEqual(columns, ["id", "username", "domain", "ha1"])
+
+    def test_render(self):
+        """The secret is in a file its owner alone reads, not in the
+        configuration; a value that would break out of the configuration's
+        strings is refused."""
+        out = tempfile.mkdtemp(prefix="calendoc-render-")
+        self.addCleanup(shutil.rmtree, out, True)
+        args = ["--out", out, "--listen", "udp:127.0.0.1:5291"]
+        args += ["--odoo-url", "http://127.0.0.1:8069"]
+        path = render(parse_args(args), SECRET, "postgres://kamailio@/calendoc")
+        with open(path, encoding="utf-8") as handle:
+            config = handle.read()
+        self.assertNotIn(SECRET, config)
+        self.assertIn("listen=udp:127.0.0.1:5291", config)
+        for name in os.listdir(out):
+            mode = os.stat(os.path.join(out, name)).st_mode & 0o777
+            if name != "tls-cert.pem":
+                self.assertEqual(mode, 0o600, name)
+        with open(os.path.join(out, "secret"), encoding="utf-8") as handle:
+            self.assertEqual(handle.read().strip(), SECRET)
+        with self.assertRaises(ValueError):
+            render(
+                parse_args([*args, "--realm", 'x"; exit']), SECRET, "postgres://k@/c"
+            )
+        with self.assertRaises(ValueError):
+            bad_listen = [*args[:2], "--listen", "udp:1.2.3.4", *args[4:]]
+            render(parse_args(bad_listen), SECRET, "x")
