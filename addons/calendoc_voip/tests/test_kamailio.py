@@ -201,7 +201,8 @@ class TestKamailio(VoipCase, HttpCase):
     def test_incoming_call_rings_registered_phone(self):
         """The trunk calls the practice line: Kamailio asks Odoo (signed
         "ringing" event), which routes it to the secretaries on duty; the
-        phone registered for the committed secretary rings and answers; the
+        phone registered for the committed secretary rings (asked to
+        auto-answer, as set in Odoo) and answers; the
         answer (by that extension) and the end are Odoo's events too."""
         self.put_on_duty()
         self.register_sipp_phone(5278)
@@ -218,6 +219,17 @@ class TestKamailio(VoipCase, HttpCase):
         )
         # signed with the secret, which Kamailio never logs
         self.assertNotIn(SECRET, self.kamailio.log())
+
+    def test_incoming_call_without_auto_answer(self):
+        """A phone whose auto-answer is off in Odoo is rung without
+        Call-Info answer-after=0 (with it on, the test above checks it)."""
+        self.put_on_duty()
+        self.env["calendoc.sip.endpoint"].search(
+            [("user_id", "=", self.phone_user_id)]
+        ).auto_answer = False
+        self.env.cr.flush()
+        self.register_sipp_phone(5287)
+        self.assert_call_reaches_phone(5287, auto_answer=False)
 
     def test_incoming_call_nobody_registered(self):
         """Odoo names the secretary, but her phone is not registered: 480."""
@@ -301,8 +313,13 @@ class TestKamailio(VoipCase, HttpCase):
         status, answer = registrar.login()
         self.assertEqual(status, 200, answer)
 
-    def assert_call_reaches_phone(self, port):
-        phone = Sipp("kamailio_phone_answer.xml", port, caller="0612345678")
+    def assert_call_reaches_phone(self, port, auto_answer=True):
+        phone = Sipp(
+            "kamailio_phone_answer.xml",
+            port,
+            caller="0612345678",
+            auto_answer_check="check_it" if auto_answer else "check_it_inverse",
+        )
         self.addCleanup(phone.cleanup)
         phone.wait_listening()
         trunk = Sipp(
