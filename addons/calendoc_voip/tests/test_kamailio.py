@@ -290,6 +290,27 @@ class TestKamailio(VoipCase, HttpCase):
         call = self.wait_for_call([("called_number", "=", "+33241112233")])
         self.assertEqual(call.outcome, "abandoned")
 
+    def test_odoo_unreachable(self):
+        """Odoo does not answer Kamailio: the trunk gets 503 at once, and the
+        failure is logged."""
+        self.kamailio.stop()
+        # nothing listens on 5299 (TCP): Kamailio's request to Odoo is refused
+        kamailio = KamailioProcess("http://127.0.0.1:5299", SECRET, get_db_name())
+        self.addCleanup(kamailio.cleanup)
+        kamailio.start()
+        self.kamailio = self.bridge = kamailio
+        trunk = Sipp(
+            "kamailio_trunk_refused.xml",
+            5289,
+            f"127.0.0.1:{SIP_PORT}",
+            caller="0612345678",
+            called="+33241112233",
+            status=503,
+        )
+        self.addCleanup(trunk.cleanup)
+        self.assertEqual(trunk.wait(), 0, trunk.errors() + kamailio.log())
+        self.assertIn("Odoo did not route the call", kamailio.log())
+
     def put_on_duty(self):
         """The committed secretary answers the practice's calls now."""
         self.account.calendoc_secretary_ids = [Command.link(self.phone_user_id)]
