@@ -17,6 +17,13 @@ TRUNK ?= 127.0.0.1:5070
 # PBX=<name or id of a PBX connection in Odoo>: the bridge drives that one
 # (Asterisk through ARI) instead of its own SIP side.
 PBX ?=
+# KAMAILIO=1: Kamailio beside Odoo as the SIP server of the phones and the
+# trunk (calendoc_voip/readme/CONFIGURE.md), on KAMAILIO_SIP (UDP and TCP) and
+# KAMAILIO_TLS (self-signed certificate); the bridge keeps BRIDGE_SIP for
+# click-to-call.
+KAMAILIO ?=
+KAMAILIO_SIP ?= 127.0.0.1:5066
+KAMAILIO_TLS ?= 127.0.0.1:5067
 # The local SMTP server make run sends Odoo's e-mails to, and prints them (the
 # staff's sign-in codes among them): the demo has no mail server.
 MAIL_SINK ?= 127.0.0.1:2525
@@ -43,15 +50,27 @@ run:
 	       ('calendoc_voip.bridge_url', :'url', 1, 1, now() at time zone 'UTC', now() at time zone 'UTC')
 	ON CONFLICT (key) DO NOTHING;
 	SQL
-	CALENDOC_VOIP_SECRET=$$(psql -d "$(DEMO_DB)" -Atc "select value from ir_config_parameter where key='calendoc_voip.secret'") \
+	SECRET=$$(psql -d "$(DEMO_DB)" -Atc "select value from ir_config_parameter where key='calendoc_voip.secret'")
+	CALENDOC_VOIP_SECRET=$$SECRET \
 	  "$$PY" addons/calendoc_voip/bridge --odoo-url "http://127.0.0.1:$(PORT)" \
 	  --http "$(BRIDGE_HTTP)" --state-file "$(RUN)/bridge-$(DEMO_DB).json" \
 	  $(if $(PBX),--pbx "$(PBX)",--sip "$(BRIDGE_SIP)" --trunk "$(TRUNK)") &
 	BRIDGE=$$!
 	"$$PY" addons/calendoc_agenda/tests/smtp_sink.py "$(MAIL_SINK)" &
 	SINK=$$!
+	KAM=
+	if [ -n "$(KAMAILIO)" ]; then
+	  # the secret and the database (local socket, this OS user) through
+	  # the environment; the rendered files are readable by their owner only
+	  CALENDOC_VOIP_SECRET=$$SECRET CALENDOC_KAMAILIO_DB_URL="postgres://$$(id -un)@/$(DEMO_DB)" \
+	    "$$PY" addons/calendoc_voip/kamailio --out "$(RUN)/kamailio-$(DEMO_DB)" \
+	    --listen "udp:$(KAMAILIO_SIP)" --listen "tcp:$(KAMAILIO_SIP)" --listen "tls:$(KAMAILIO_TLS)" \
+	    --odoo-url "http://127.0.0.1:$(PORT)" --log-stderr >/dev/null
+	  kamailio -f "$(RUN)/kamailio-$(DEMO_DB)/kamailio.cfg" -DD -E &
+	  KAM=$$!
+	fi
 	# stopped with Odoo, whichever way Odoo ends (Ctrl-C, crash, kill)
-	trap 'kill $$BRIDGE $$SINK 2>/dev/null; wait $$BRIDGE $$SINK 2>/dev/null || true' EXIT
+	trap 'kill $$BRIDGE $$SINK $$KAM 2>/dev/null; wait $$BRIDGE $$SINK $$KAM 2>/dev/null || true' EXIT
 	# -d alone serves that database only (no --db-filter): Odoo then does not
 	# list the server's databases, on a new connection, for each request that
 	# has no session (every event of the bridge)

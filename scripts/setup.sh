@@ -28,8 +28,14 @@ need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || apt_missing+=("$1"); }
 if command -v dpkg >/dev/null 2>&1; then
   # sip-tester: SIPp, the trunk of the telephony tests; wkhtmltopdf: the PDF
   # engine of Odoo's reports (Debian's, the one Odoo supports on Debian 12);
-  # poppler-utils: pdftotext, with which the tests read the PDFs back
-  for p in postgresql postgresql-contrib chromium libldap2-dev libsasl2-dev libpq-dev git sip-tester wkhtmltopdf poppler-utils; do
+  # poppler-utils: pdftotext, with which the tests read the PDFs back;
+  # kamailio*: the SIP server of the phones and the trunk (calendoc_voip's
+  # kamailio/), with PostgreSQL (credentials, location), TLS, http_client and
+  # jansson (Odoo's routing), python3 (signs its requests to Odoo as the
+  # bridge does); baresip: a real softphone in the tests
+  for p in postgresql postgresql-contrib chromium libldap2-dev libsasl2-dev libpq-dev git sip-tester wkhtmltopdf poppler-utils \
+      kamailio kamailio-postgres-modules kamailio-tls-modules kamailio-utils-modules kamailio-extra-modules \
+      kamailio-python3-modules baresip; do
     need_pkg "$p"
   done
   if [ ${#apt_missing[@]} -gt 0 ]; then

@@ -15,3 +15,4 @@ from . import (
     test_popup_times,
     test_firm_setup,
 )
+from . import test_kamailio

@@ -1,0 +1,1 @@
+"""CalenDoc's Kamailio configuration: the template and its renderer."""
