@@ -30,3 +30,5 @@ class AccountChartTemplate(models.AbstractModel):
             )
         )
         untaxed._force_default_sale_tax(company)
+        # the demo's pack sales, which needed accounts and journals
+        self.env["calendoc.pack"]._demo_sell_pending_packs()

@@ -1,9 +1,14 @@
+import json
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.calendoc_agenda.tools.local_time import format_day
+
+# demo sales made once the chart of accounts is loaded (see _demo_sell_paid_pack)
+DEMO_SALES = "calendoc_packs.demo_pending_sales"
 
 
 class CalendocPack(models.Model):
@@ -239,6 +244,15 @@ class CalendocPack(models.Model):
 
     # --- demo ----------------------------------------------------------------------
     @api.model
+    def _demo_sell_pending_packs(self):
+        """The demo sales that waited for the chart of accounts."""
+        Param = self.env["ir.config_parameter"].sudo()
+        pending = json.loads(Param.get_param(DEMO_SALES, "[]"))
+        Param.set_param(DEMO_SALES, False)
+        for account, template, quantity in pending:
+            self.sudo()._demo_sell_paid_pack(account, template, quantity)
+
+    @api.model
     def _demo_sell_paid_pack(self, account, template, quantity):
         """The demo's paid pack, bought as a client buys one: a confirmed order,
         its invoice posted and paid by bank transfer; the paid invoice grants
@@ -246,6 +260,15 @@ class CalendocPack(models.Model):
         (the demo data calls it). Demo data only: the superuser runs it."""
         if not self.env.su:
             raise AccessError(self.env._("Only the demo data sells packs this way."))
+        if not self.env.company.chart_template:
+            # Odoo loads the chart of accounts once every module is loaded
+            # (account's _register_hook): the sale waits for it
+            # (account.chart.template._post_load_data)
+            Param = self.env["ir.config_parameter"]
+            pending = json.loads(Param.get_param(DEMO_SALES, "[]"))
+            pending.append([int(account), int(template), quantity])
+            Param.set_param(DEMO_SALES, json.dumps(pending))
+            return self.browse()
         account = self.env["res.partner"].browse(int(account))
         template = self.env["product.template"].browse(int(template))
         order = self.env["sale.order"].create(
