@@ -17,3 +17,4 @@ from . import test_local_time
 from . import test_board
 from . import test_board_ui
 from . import test_user_roles
+from . import test_board_move_race
