@@ -70,6 +70,8 @@ class CalendarEvent(models.Model):
         rather than silently overwriting hers. The rows are locked first: a
         move racing another one waits for it, then fails to serialise, and
         the request's retry finds the new version and refuses."""
+        if not self:
+            return
         if not isinstance(seen, dict):
             seen = {}
         self.flush_recordset()
