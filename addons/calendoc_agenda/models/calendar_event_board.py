@@ -1,5 +1,11 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+
+def _utc_text(value):
+    return fields.Datetime.to_string(value) if value else False
+
 
 # What a card of the day board shows: a change to one of them refreshes the
 # boards that show the appointment.
@@ -34,6 +40,7 @@ class CalendarEvent(models.Model):
         if self.env.context.get("calendoc_board_move") and (
             {"start", "stop", "calendoc_practitioner_id"} & set(vals)
         ):
+            self._calendoc_check_board_seen(self.env.context.get("calendoc_board_seen"))
             self._calendoc_check_board_move(vals)
         shown = BOARD_FIELDS & set(vals)
         before = self._calendoc_board_keys() if shown else set()
@@ -55,6 +62,46 @@ class CalendarEvent(models.Model):
             for event in self
             if event.calendoc_practitioner_id
         }
+
+    def _calendoc_check_board_seen(self, seen):
+        """A card is moved from what its board showed (``seen``: the card's
+        ``version``, ``start``, ``stop`` and ``practitioner_id``): when another
+        secretary changed the appointment meanwhile, the move is refused
+        rather than silently overwriting hers. The rows are locked first: a
+        move racing another one waits for it, then fails to serialise, and
+        the request's retry finds the new version and refuses."""
+        if not self:
+            return
+        if not isinstance(seen, dict):
+            seen = {}
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM calendar_event WHERE id IN %s FOR NO KEY UPDATE",
+                tuple(self.ids),
+            )
+        )
+        for event in self:
+            shown = (
+                _utc_text(event.write_date),
+                _utc_text(event.start),
+                _utc_text(event.stop),
+                event.calendoc_practitioner_id.id,
+            )
+            asked = (
+                seen.get("version"),
+                seen.get("start"),
+                seen.get("stop"),
+                seen.get("practitioner_id"),
+            )
+            if shown != asked:
+                raise UserError(
+                    self.env._(
+                        "This appointment was changed meanwhile (moved or "
+                        "updated by someone else): the board shows it again as "
+                        "it is now; move it again if need be."
+                    )
+                )
 
     def _calendoc_check_board_move(self, vals):
         """A card dropped on the board lands in the practitioner's hours at the

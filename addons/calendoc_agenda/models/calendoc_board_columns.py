@@ -301,6 +301,7 @@ class CalendocBoardColumns(models.AbstractModel):
                 "calendoc_requester_id",
                 "calendoc_state",
                 "calendoc_remarks",
+                "write_date",
             ],
             order="start",
         )
@@ -338,6 +339,8 @@ class CalendocBoardColumns(models.AbstractModel):
                         "id": event.id,
                         "start": _utc_text(event.start),
                         "stop": _utc_text(event.stop),
+                        # what a move from this card was made from
+                        "version": _utc_text(event.write_date),
                         "start_label": local_start.strftime("%H:%M"),
                         "stop_label": local_stop.strftime("%H:%M"),
                         "minute": begin,

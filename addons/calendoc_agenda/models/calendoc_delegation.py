@@ -387,6 +387,23 @@ class CalendocDelegation(models.Model):
         )
 
     @api.model
+    def _config_accounts_sql(self):
+        """SQL selecting the client accounts whose configuration the current
+        user (neither manager nor auditor) reads: the accounts she serves or
+        that delegated anything to her, now, and those of her own agendas."""
+        return SQL(
+            """(
+            SELECT practitioner.account_id
+              FROM calendoc_practitioner practitioner
+              JOIN resource_resource resource ON resource.id = practitioner.resource_id
+             WHERE resource.user_id = %(uid)s AND practitioner.account_id IS NOT NULL
+            UNION %(accounts)s
+            )""",
+            uid=self.env.uid,
+            accounts=self._accessible_accounts_sql("config"),
+        )
+
+    @api.model
     def _delegated_practitioner_users_sql(self, scope):
         """SQL selecting the users who lent their own agenda (``scope``) to the
         current user, now."""

@@ -213,24 +213,11 @@ class ResPartner(models.Model):
             return [(1, "=", 1)] if accounts is None else [("id", "in", accounts)]
         if self._calendoc_reaches_all_accounts(value):
             return [(1, "=", 1)]
-        # Practitioners read the configuration of their own accounts.
-        return [
-            "|",
-            (
-                "id",
-                "in",
-                # any delegation opens the grantor's configuration
-                self.env["calendoc.delegation"]._accessible_accounts_sql("config"),
-            ),
-            (
-                "id",
-                "in",
-                self.env["calendoc.practitioner"]
-                .sudo()
-                ._search([("user_id", "=", self.env.uid)])
-                .subselect("account_id"),
-            ),
-        ]
+        # One IN over one UNION, not an OR of two IN: a rule reaching it
+        # through a many2one (account_id.calendoc_access_scope) becomes a
+        # semi-join on the few accounts instead of a filter walking every
+        # contact's id (250 ms per query with a million contacts).
+        return [("id", "in", self.env["calendoc.delegation"]._config_accounts_sql())]
 
     def _calendoc_reaches_all_accounts(self, scope):
         """Whether the current user reaches every account for ``scope``:

@@ -19,3 +19,4 @@ from . import test_board_ui
 from . import test_board_practitioner_ui
 from . import test_user_roles
 from . import test_firm_setup
+from . import test_board_move_race

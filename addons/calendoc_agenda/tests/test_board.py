@@ -268,10 +268,65 @@ class TestDayBoard(CalendocCase):
         self.assertEqual(queries(), few)
 
     # --- moves from the board --------------------------------------------------------
-    def move(self, event, **values):
-        event.with_user(self.secretary).with_context(calendoc_board_move=True).write(
-            values
+    def seen(self, event, user=None):
+        """What a move from the card of ``event`` is made from, as the board
+        of ``user`` shows it now."""
+        for column in self.board(user)["columns"]:
+            for card in column["appointments"]:
+                if card["id"] == event.id:
+                    return {
+                        "version": card["version"],
+                        "start": card["start"],
+                        "stop": card["stop"],
+                        "practitioner_id": column["practitioner_id"],
+                    }
+        raise AssertionError("no card for %s" % event)
+
+    def move(self, event, seen=None, user=None, **values):
+        event.with_user(user or self.secretary).with_context(
+            calendoc_board_move=True,
+            calendoc_board_seen=seen or self.seen(event, user),
+        ).write(values)
+
+    def test_a_card_changed_meanwhile_is_not_moved_from_a_stale_board(self):
+        event = self.book(MONDAY.replace(hour=8))
+        colleague = new_test_user(
+            self.env,
+            login="board_colleague",
+            groups="calendoc_agenda.group_calendoc_secretary",
         )
+        self.account.calendoc_secretary_ids = [Command.link(colleague.id)]
+        stale = self.seen(event)
+        # her colleague moves it first, from her own board
+        self.move(
+            event,
+            user=colleague,
+            start=MONDAY.replace(hour=9),
+            stop=MONDAY.replace(hour=9, minute=30),
+        )
+        with self.assertRaisesRegex(UserError, "changed meanwhile"):
+            self.move(
+                event,
+                seen=stale,
+                start=MONDAY.replace(hour=10),
+                stop=MONDAY.replace(hour=10, minute=30),
+            )
+        self.assertEqual(event.start, MONDAY.replace(hour=9))
+        # a move without what the board showed is refused as well
+        with self.assertRaisesRegex(UserError, "changed meanwhile"):
+            self.move(
+                event,
+                seen={"bogus": 1},
+                start=MONDAY.replace(hour=10),
+                stop=MONDAY.replace(hour=10, minute=30),
+            )
+        # from the refreshed board, it moves
+        self.move(
+            event,
+            start=MONDAY.replace(hour=10),
+            stop=MONDAY.replace(hour=10, minute=30),
+        )
+        self.assertEqual(event.start, MONDAY.replace(hour=10))
 
     def test_a_card_moves_within_the_practitioners_hours(self):
         event = self.book(MONDAY.replace(hour=8))

@@ -78,3 +78,31 @@ class TestDayBoardUi(HttpCase):
             (haddock.start, haddock.stop), (at(11), at(11) + timedelta(minutes=30))
         )
         self.assertEqual(castafiore.start, at(10))
+
+    def test_a_board_of_fifty_practitioners_shows_pages_of_columns(self):
+        env = self.env(context={"tracking_disable": True})
+        account, practice, doctor, _apt_type = always_open_practice(env)
+        doctor.name = "Dr Page 01"
+        calendar = doctor.schedule_ids.calendar_id
+        for n in range(2, 51):
+            colleague = env["calendoc.practitioner"].create(
+                {"name": f"Dr Page {n:02d}", "account_id": account.id}
+            )
+            env["calendoc.schedule"].create(
+                {
+                    "practitioner_id": colleague.id,
+                    "practice_id": practice.id,
+                    "calendar_id": calendar.id,
+                }
+            )
+        secretary = new_test_user(
+            env,
+            login="pager_secretary",
+            password="pager_secretary",
+            groups="calendoc_agenda.group_calendoc_secretary",
+            tz="Europe/Paris",
+        )
+        account.calendoc_secretary_ids = [Command.link(secretary.id)]
+        board = env["calendoc.board"].with_user(secretary).get_board()
+        self.assertEqual(len(board["columns"]), 50)
+        self.start_tour("/odoo", "calendoc_board_pager_tour", login="pager_secretary")

@@ -16,6 +16,10 @@ const PX_PER_MINUTE = 1.6;
 const DRAG_THRESHOLD = 4;
 const BUS_TYPE = "calendoc_agenda/board_changed";
 const FORM_VIEW = "calendoc_agenda.calendar_event_view_form_calendoc";
+// A board of many practitioners shows this many columns at a time, with a
+// pager in its bar: fifty columns of slots and cards would make the browser
+// lay out thousands of elements and the secretary scroll sideways.
+export const COLUMNS_PER_PAGE = 12;
 
 function utcText(dateTime) {
     return dateTime.toUTC().toFormat("yyyy-MM-dd HH:mm:ss");
@@ -40,6 +44,7 @@ export class DayBoard extends Component {
             practitionerIds: [],
             typeId: false,
             columnKey: null,
+            page: 0,
             dragging: null,
             busy: false,
         });
@@ -90,6 +95,7 @@ export class DayBoard extends Component {
         if (!data.columns.some((column) => column.key === state.columnKey)) {
             state.columnKey = data.columns.length ? data.columns[0].key : null;
         }
+        state.page = Math.min(state.page, Math.max(this.pageCount - 1, 0));
     }
 
     refresh() {
@@ -110,10 +116,32 @@ export class DayBoard extends Component {
     get columns() {
         const columns = this.state.data?.columns || [];
         if (!this.ui.isSmall || columns.length < 2) {
-            return columns;
+            const first = this.state.page * COLUMNS_PER_PAGE;
+            return columns.slice(first, first + COLUMNS_PER_PAGE);
         }
         const shown = columns.find((column) => column.key === this.state.columnKey);
         return [shown || columns[0]];
+    }
+
+    get pageCount() {
+        if (this.ui.isSmall) {
+            return 1;
+        }
+        return Math.ceil((this.state.data?.columns.length || 0) / COLUMNS_PER_PAGE);
+    }
+
+    get pageLabel() {
+        const total = this.state.data?.columns.length || 0;
+        const first = this.state.page * COLUMNS_PER_PAGE;
+        return _t("Columns %(first)s-%(last)s of %(total)s", {
+            first: first + 1,
+            last: Math.min(first + COLUMNS_PER_PAGE, total),
+            total,
+        });
+    }
+
+    setPage(page) {
+        this.state.page = Math.max(0, Math.min(page, this.pageCount - 1));
     }
 
     get range() {
@@ -240,10 +268,12 @@ export class DayBoard extends Component {
             this.state.practitionerIds = [];
         }
         this.state.mode = mode;
+        this.state.page = 0;
         return this.refresh();
     }
 
     onPracticeChange(ev) {
+        this.state.page = 0;
         this.state.practiceId = parseInt(ev.target.value) || false;
         this.state.practitionerIds = [];
         this.state.typeId = false;
@@ -251,12 +281,14 @@ export class DayBoard extends Component {
     }
 
     onPractitionerChange(ev) {
+        this.state.page = 0;
         const id = parseInt(ev.target.value);
         this.state.practitionerIds = id ? [id] : [];
         return this.refresh();
     }
 
     onTypeChange(ev) {
+        this.state.page = 0;
         this.state.typeId = parseInt(ev.target.value) || false;
         return this.refresh();
     }
@@ -439,7 +471,17 @@ export class DayBoard extends Component {
         this.state.busy = true;
         try {
             await this.orm.write("calendar.event", [card.id], values, {
-                context: { calendoc_board_move: true },
+                context: {
+                    calendoc_board_move: true,
+                    // a card changed meanwhile by someone else is refused
+                    // (then the board reloads below)
+                    calendoc_board_seen: {
+                        version: card.version,
+                        start: card.start,
+                        stop: card.stop,
+                        practitioner_id: fromColumn.practitioner_id,
+                    },
+                },
             });
         } catch (error) {
             this.refused(error);
