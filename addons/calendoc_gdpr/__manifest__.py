@@ -9,8 +9,10 @@
     "website": "https://github.com/calendoc/calendoc-odoo",
     "depends": ["calendoc_agenda"],
     "data": [
+        "security/ir.model.access.csv",
         "views/calendoc_gdpr_menus.xml",
         "views/calendoc_gdpr_actions.xml",
+        "views/engine_views.xml",
     ],
     "installable": True,
 }

@@ -28,3 +28,4 @@ from . import calendar_event_board
 from . import calendoc_board
 from . import calendoc_board_columns
 from . import ir_websocket
+from . import gdpr_restriction

@@ -56,6 +56,8 @@ class CalendarEvent(models.Model):
         "calendoc_cancel_reason",
     )
     _calendoc_requester_link = "calendoc_requester_id"
+    _calendoc_erasure = "delete"
+    _calendoc_retention = "appointments"
     # Tenant isolation: an appointment is its practice's account's; the record
     # rules read its practitioner.
     _calendoc_account_link = "calendoc_account_id"

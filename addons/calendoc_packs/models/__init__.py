@@ -13,3 +13,4 @@ from . import account_move
 from . import sale_order
 from . import calendoc_syntec
 from . import calendoc_terms
+from . import calendoc_credit_move_gdpr

@@ -118,6 +118,14 @@ class CalendocCreditMove(models.Model):
             CREATE OR REPLACE FUNCTION calendoc_credit_move_append_only()
             RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
+                -- the one change allowed: an erasure (GDPR) unlinks the row
+                -- from the requester's appointment or SMS, nothing else
+                IF TG_OP = 'UPDATE' AND COALESCE(NEW.origin_id, 0) = 0
+                   AND to_jsonb(NEW) - 'origin_id' - 'write_date' - 'write_uid'
+                     = to_jsonb(OLD) - 'origin_id' - 'write_date' - 'write_uid'
+                THEN
+                    RETURN NEW;
+                END IF;
                 RAISE EXCEPTION 'calendoc_credit_move is append-only'
                     USING ERRCODE = 'restrict_violation';
             END $$
@@ -135,7 +143,7 @@ class CalendocCreditMove(models.Model):
         return super().init()
 
     def write(self, vals):
-        if self:
+        if self and not self._calendoc_gdpr_anonymising(vals):
             raise UserError(
                 self.env._(
                     "Credit moves cannot be changed: record a correction instead."
