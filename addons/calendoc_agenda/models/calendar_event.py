@@ -54,6 +54,7 @@ class CalendarEvent(models.Model):
         "description",
         "calendoc_remarks",
         "calendoc_cancel_reason",
+        "location",
     )
     _calendoc_requester_link = "calendoc_requester_id"
     _calendoc_erasure = "delete"

@@ -42,6 +42,13 @@ class ResPartner(models.Model):
         "zip",
         "city",
         "country_id",
+        "comment",
+        "function",
+        "website",
+        "ref",
+        "vat",
+        "company_name",
+        "barcode",
     )
     _calendoc_requester_link = "id"
     # Erasure anonymises the requester: the appointments' ledger rows and the

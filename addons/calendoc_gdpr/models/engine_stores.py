@@ -42,6 +42,7 @@ class MailMessage(models.Model):
         "subject",
         "email_from",
         "record_name",
+        "reply_to",
         "author_id",
         "partner_ids",
         "attachment_ids",
@@ -93,6 +94,8 @@ class MailTrackingValue(models.Model):
         "new_value_float",
         "old_value_datetime",
         "new_value_datetime",
+        "old_value_text",
+        "new_value_text",
     )
     _calendoc_erasure = "delete"
     _calendoc_retention = MESSAGES
@@ -117,7 +120,7 @@ class MailMail(models.Model):
 class MailNotification(models.Model):
     _name = "mail.notification"
     _inherit = ["mail.notification", "calendoc.gdpr.message.child"]
-    _calendoc_personal_fields = ("res_partner_id", "failure_reason")
+    _calendoc_personal_fields = ("res_partner_id", "failure_reason", "sms_number")
     _calendoc_erasure = "delete"
     _calendoc_retention = MESSAGES
 
@@ -196,5 +199,27 @@ class IrAttachment(models.Model):
             )
             # the files of binary fields too (Odoo hides them unless asked)
             + ["|", ("res_field", "=", False), ("res_field", "!=", False)],
+            order="id",
+        )
+
+
+class MailScheduledMessage(models.Model):
+    _inherit = "mail.scheduled.message"
+    _calendoc_personal_fields = ("subject", "body", "partner_ids", "attachment_ids")
+    _calendoc_erasure = "delete"
+    _calendoc_retention = MESSAGES
+
+    @api.model
+    def _calendoc_personal_records(self, requesters):
+        if not requesters:
+            return self.browse()
+        docs = _documents(self, requesters)
+        return self.search(
+            expression.OR(
+                [
+                    _pair_domain(docs, "model", "res_id"),
+                    [("partner_ids", "in", requesters.ids)],
+                ]
+            ),
             order="id",
         )

@@ -13,6 +13,7 @@ ODOO_STORES = (
     "mail.message",
     "mail.followers",
     "mail.activity",
+    "mail.scheduled.message",
     "ir.attachment",
 )
 
