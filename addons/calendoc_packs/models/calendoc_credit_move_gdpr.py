@@ -21,6 +21,16 @@ class CalendocCreditMove(models.Model):
     # kept ten years under the accounting law: no GDPR retention category
     _calendoc_retention = None
 
+    def _calendoc_gdpr_anonymising(self, vals):
+        """Whether this write is an erasure's anonymisation: the one change the
+        append-only ledger takes, by the superuser, of the declared fields
+        only."""
+        return bool(
+            self.env.su
+            and self.env.context.get("calendoc_gdpr_anonymise")
+            and set(vals) <= set(self._calendoc_personal_fields)
+        )
+
     # --- hooks (docs/extending.md) ------------------------------------------------
     @api.model
     def _calendoc_personal_records(self, requesters):
@@ -44,13 +54,3 @@ class CalendocCreditMove(models.Model):
         return super(
             CalendocCreditMove, self.with_context(calendoc_gdpr_anonymise=True)
         )._calendoc_erase_personal()
-
-    def _calendoc_gdpr_anonymising(self, vals):
-        """Whether this write is an erasure's anonymisation: the one change the
-        append-only ledger takes, by the superuser, of the declared fields
-        only."""
-        return bool(
-            self.env.su
-            and self.env.context.get("calendoc_gdpr_anonymise")
-            and set(vals) <= set(self._calendoc_personal_fields)
-        )
