@@ -93,6 +93,10 @@ EXEMPT_DOCUMENT_TABLES = {
     "snailmail_letter": "postal letters of invoices, sent to client accounts",
 }
 EXEMPT_COLUMNS = {
+    "calendoc_call_event.response": (
+        "CalenDoc's answer to the PBX: action, call id, practice, the "
+        "secretaries' extensions; nothing about the caller"
+    ),
     "calendar_attendee.access_token": TECH,
     "calendar_attendee.availability": TECH,
     "calendar_attendee.state": TECH,

@@ -11,7 +11,7 @@ class CalendocCallEvent(models.Model):
     _calendoc_account_link = "account_id"
     _calendoc_rule_fields = ("call_id",)
     # the event as the bridge sent it holds the caller's number
-    _calendoc_personal_fields = ("payload", "response")
+    _calendoc_personal_fields = ("payload",)
     _calendoc_requester_link = "call_id.requester_id"
     _calendoc_erasure = "delete"
     _calendoc_retention = "calls"
