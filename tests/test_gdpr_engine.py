@@ -395,7 +395,11 @@ class TestGdprEngine(GoogleCase):
         )
         self.Push._process_queue()
         self.assertTrue(self.google_copy(coming))
+        waiting = self.env["sms.sms"].create(
+            {"number": "+33647586970", "body": "Rappel", "partner_id": self.person.id}
+        )
         self.person.with_user(self.gdpr_manager)._calendoc_gdpr_restrict()
+        self.assertEqual(waiting.state, "canceled")
         with self.assertRaisesRegex(UserError, "restricted"):
             self.book(
                 self.paris(self.monday(), 11, 30), calendoc_requester_id=self.person.id

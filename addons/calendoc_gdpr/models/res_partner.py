@@ -226,3 +226,9 @@ class ResPartner(models.Model):
         self.check_access("write")
         # sudo: the flag is read-only on the form, set by this path only
         self.sudo().write({"calendoc_restricted": restricted})
+        if restricted:
+            # sudo: the SMS queue is the system's; what waits for him stays
+            # unsent (its credits come back, see sms.sms.write)
+            self.env["sms.sms"].sudo().search(
+                [("partner_id", "in", self.ids), ("state", "=", "outgoing")]
+            ).action_set_canceled()
