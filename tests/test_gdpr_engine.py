@@ -9,12 +9,14 @@ Google pull and an SMS report, can be replayed on a restored database, and
 rolls back whole when a store fails. Restriction and rectification reach
 the agenda, the SMS and Google."""
 
+import json
 import os
 from datetime import date
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.calendoc_agenda.tests.common import CalendocCase
 from odoo.addons.calendoc_google.tests.common import PRIMARY, GoogleCase
 
 NAME = "Quennevilliers"
@@ -435,3 +437,58 @@ class TestGdprEngine(GoogleCase):
         summary = self.google_copy(coming)["summary"]
         self.assertIn("RECTIFI", summary.upper())
         self.assertNotIn(NAME.upper(), summary)
+
+
+@tagged("post_install", "-at_install")
+class TestGdprSmsReport(HttpCase, CalendocCase):
+    """The SMS gateway's delivery report for an SMS of an erased requester,
+    at Odoo's own route: answered, and nothing comes back."""
+
+    def test_a_late_delivery_report_brings_nothing_back(self):
+        manager = new_test_user(
+            self.env,
+            login="calendoc_gdpr_engine_sms_manager",
+            groups="calendoc_agenda.group_calendoc_manager",
+        )
+        person = self.env["res.partner"].create(
+            {
+                "is_calendoc_requester": True,
+                "calendoc_account_id": self.account.id,
+                "calendoc_last_name": NAME,
+                "calendoc_first_name": FIRST,
+                "mobile": MOBILE,
+            }
+        )
+        message = person.message_post(body=f"Rappel envoyé à {FIRST} {NAME}")
+        sms = self.env["sms.sms"].create(
+            {
+                "number": "+33647586970",
+                "body": f"Bonjour {FIRST} {NAME}",
+                "partner_id": person.id,
+                "mail_message_id": message.id,
+            }
+        )
+        uuid = sms.uuid
+        person.with_user(manager)._calendoc_gdpr_erase()
+        self.assertFalse(sms.exists())
+        response = self.url_open(
+            "/sms/status",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "message_statuses": [
+                            {"sms_status": "delivered", "uuids": [uuid]}
+                        ]
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.json().get("result"), "OK", response.text)
+        self.assertFalse(self.env["sms.sms"].search([("uuid", "=", uuid)]))
+        Journal = self.env["calendoc.gdpr.erasure"].sudo()
+        terms = Journal._calendoc_residue_terms(names=[NAME], phones=[MOBILE])
+        self.env.flush_all()
+        self.assertEqual(Journal._calendoc_residue(terms, exempt=RESIDUE_EXEMPT), {})
