@@ -10,6 +10,7 @@
     "depends": ["calendoc_agenda"],
     "data": [
         "security/ir.model.access.csv",
+        "data/engine_data.xml",
         "views/calendoc_gdpr_menus.xml",
         "views/calendoc_gdpr_actions.xml",
         "views/engine_views.xml",
