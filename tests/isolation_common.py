@@ -304,6 +304,19 @@ def build_account(env, name, code, mark, line_number, mobile):
     objection = env["calendoc.terms.objection"].create(
         {"version_id": version.id, "account_id": account.id}
     )
+    # sudo: the erasure journal is written by erasures only
+    erasure = (
+        env["calendoc.gdpr.erasure"]
+        .sudo()
+        .create(
+            {
+                "account_id": account.id,
+                "request_ref": f"{mark} request",
+                "digests": f"email:{mark.lower()}",
+                "store_counts": {"res.partner": 1},
+            }
+        )
+    )
     portal_admin = _portal_user(
         env, f"{code.lower()}_admin", account, "group_calendoc_portal_client"
     )
@@ -342,6 +355,7 @@ def build_account(env, name, code, mark, line_number, mobile):
         "calendoc.google.calendar": google_calendar,
         "calendoc.google.push": push,
         "calendoc.terms.objection": objection,
+        "calendoc.gdpr.erasure": erasure,
         "portal_admin": portal_admin,
         "portal_doctor": portal_doctor,
         "requester": requester,

@@ -47,6 +47,8 @@ SYSTEM_MODELS = {
     "calendoc.sip.endpoint": "the firm's phones: managers edit, each secretary reads hers",
     "calendoc.duty": "the firm's duty roster: managers edit, each secretary reads hers",
     "calendoc.voip.nonce": "technical, replay protection of the bridge's requests",
+    "calendoc.gdpr.erasure": "the erasure journal: append-only, written by erasures, "
+    "managers read (tests/test_gdpr_engine.py)",
     "calendoc.pbx": "the firm's PBX connections: managers edit, auditors read "
     "(not the ARI password); tested in calendoc_voip's test_pbx_access",
 }

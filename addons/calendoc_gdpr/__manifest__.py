@@ -9,8 +9,11 @@
     "website": "https://github.com/calendoc/calendoc-odoo",
     "depends": ["calendoc_agenda"],
     "data": [
+        "security/ir.model.access.csv",
+        "data/engine_data.xml",
         "views/calendoc_gdpr_menus.xml",
         "views/calendoc_gdpr_actions.xml",
+        "views/engine_views.xml",
     ],
     "installable": True,
 }

@@ -30,3 +30,4 @@ from . import calendoc_board_columns
 from . import ir_websocket
 from . import calendar_event_demo
 from . import ir_actions_report
+from . import gdpr_restriction

@@ -54,8 +54,11 @@ class CalendarEvent(models.Model):
         "description",
         "calendoc_remarks",
         "calendoc_cancel_reason",
+        "location",
     )
     _calendoc_requester_link = "calendoc_requester_id"
+    _calendoc_erasure = "delete"
+    _calendoc_retention = "appointments"
     # Tenant isolation: an appointment is its practice's account's; the record
     # rules read its practitioner.
     _calendoc_account_link = "calendoc_account_id"

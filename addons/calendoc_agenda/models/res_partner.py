@@ -42,8 +42,23 @@ class ResPartner(models.Model):
         "zip",
         "city",
         "country_id",
+        "comment",
+        "function",
+        "website",
+        "ref",
+        "vat",
+        "company_name",
+        "barcode",
     )
     _calendoc_requester_link = "id"
+    # Erasure anonymises the requester: the appointments' ledger rows and the
+    # client's invoices keep pointing to a contact (res_partner_gdpr.py).
+    _calendoc_erasure = "anonymise"
+    _calendoc_erasure_reason = (
+        "The record stays, emptied of the person, for the client account's "
+        "accounting records that point to it (Code de commerce, article L123-22)."
+    )
+    _calendoc_retention = "requesters"
     # Tenant isolation: a requester is his account's, a client account and its
     # contacts (its users, its practitioners) are the account's own.
     _calendoc_account_link = "calendoc_owner_account_id"

@@ -7,3 +7,5 @@ from . import calendoc_practice
 from . import calendoc_practitioner
 from . import res_config_settings
 from . import res_partner
+from . import calendoc_google_push_gdpr
+from . import gdpr_restriction

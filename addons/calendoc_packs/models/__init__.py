@@ -14,3 +14,4 @@ from . import sale_order
 from . import calendoc_syntec
 from . import calendoc_terms
 from . import account_chart_template
+from . import calendoc_credit_move_gdpr

@@ -115,18 +115,25 @@ class CalendocCreditMove(models.Model):
             $$
             """
         )
-        # Append-only, also for code that would bypass the ORM. One exception:
+        # Append-only, also for code that would bypass the ORM. Two exceptions:
         # the text of a row (its description, nothing else), by code that says
         # so for its transaction (_calendoc_rewrite_descriptions: an upgrade
-        # putting old texts in local time, an erasure taking a name out).
+        # putting old texts in local time), and the link to the appointment or
+        # SMS paid for, emptied by an erasure.
         cr.execute(
             """
             CREATE OR REPLACE FUNCTION calendoc_credit_move_append_only()
             RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                IF TG_OP = 'UPDATE'
-                   AND current_setting('calendoc.ledger_text_rewrite', true) = 'on'
-                   AND to_jsonb(NEW) - 'description' = to_jsonb(OLD) - 'description'
+                -- the changes allowed: the text of a row, by code that says so
+                -- (_calendoc_rewrite_descriptions), and an erasure (GDPR)
+                -- unlinking the row from the requester's appointment or SMS
+                IF TG_OP = 'UPDATE' AND (
+                   (current_setting('calendoc.ledger_text_rewrite', true) = 'on'
+                    AND to_jsonb(NEW) - 'description' = to_jsonb(OLD) - 'description')
+                   OR (COALESCE(NEW.origin_id, 0) = 0
+                    AND to_jsonb(NEW) - 'origin_id' - 'write_date' - 'write_uid'
+                      = to_jsonb(OLD) - 'origin_id' - 'write_date' - 'write_uid'))
                 THEN
                     RETURN NEW;
                 END IF;
@@ -147,7 +154,7 @@ class CalendocCreditMove(models.Model):
         return super().init()
 
     def write(self, vals):
-        if self:
+        if self and not self._calendoc_gdpr_anonymising(vals):
             raise UserError(
                 self.env._(
                     "Credit moves cannot be changed: record a correction instead."

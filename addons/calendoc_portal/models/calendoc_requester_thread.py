@@ -40,6 +40,8 @@ class CalendocRequesterThread(models.Model):
     # _calendoc_erase_personal_data().
     _calendoc_personal_fields = ("requester_id", "name", "message_ids")
     _calendoc_requester_link = "requester_id"
+    _calendoc_erasure = "delete"
+    _calendoc_retention = "messages"
 
     name = fields.Char(
         compute="_compute_name", store=True, help="The requester's name."

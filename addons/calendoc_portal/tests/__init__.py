@@ -10,6 +10,7 @@ from . import (
     test_requester_messages,
     test_two_factor,
     test_ui,
+    test_gdpr_restriction,
     test_ui_phone,
     test_user_invite,
 )

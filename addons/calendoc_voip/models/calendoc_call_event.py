@@ -13,6 +13,8 @@ class CalendocCallEvent(models.Model):
     # the event as the bridge sent it holds the caller's number
     _calendoc_personal_fields = ("payload",)
     _calendoc_requester_link = "call_id.requester_id"
+    _calendoc_erasure = "delete"
+    _calendoc_retention = "calls"
 
     call_id = fields.Many2one(
         "calendoc.call", required=True, ondelete="cascade", index=True
