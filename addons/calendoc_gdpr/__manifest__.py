@@ -11,6 +11,16 @@
     "data": [
         "views/calendoc_gdpr_menus.xml",
         "views/calendoc_gdpr_actions.xml",
+        "security/ir.model.access.csv",
+        "report/export_bundle_report.xml",
+        "views/export_bundle_views.xml",
+        "data/retention_data.xml",
+        "views/retention_views.xml",
     ],
+    "assets": {
+        "web.report_assets_common": [
+            "calendoc_gdpr/static/src/scss/export_bundle_report.scss",
+        ],
+    },
     "installable": True,
 }

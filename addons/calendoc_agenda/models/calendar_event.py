@@ -56,6 +56,9 @@ class CalendarEvent(models.Model):
         "calendoc_cancel_reason",
     )
     _calendoc_requester_link = "calendoc_requester_id"
+    # retention (calendoc_gdpr): counted from the end of the appointment
+    _calendoc_retention = "appointments"
+    _calendoc_retention_date = "stop"
     # Tenant isolation: an appointment is its practice's account's; the record
     # rules read its practitioner.
     _calendoc_account_link = "calendoc_account_id"

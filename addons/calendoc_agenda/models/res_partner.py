@@ -44,6 +44,8 @@ class ResPartner(models.Model):
         "country_id",
     )
     _calendoc_requester_link = "id"
+    # retention (calendoc_gdpr): a requester file without appointment
+    _calendoc_retention = "requesters"
     # Tenant isolation: a requester is his account's, a client account and its
     # contacts (its users, its practitioners) are the account's own.
     _calendoc_account_link = "calendoc_owner_account_id"

@@ -32,6 +32,7 @@ class SmsSms(models.Model):
     # sent to him (invariant 4).
     _calendoc_personal_fields = ("number", "body", "partner_id")
     _calendoc_requester_link = "partner_id"
+    _calendoc_retention = "sms"
 
     calendoc_event_id = fields.Many2one(
         "calendar.event",

@@ -1,1 +1,3 @@
 from . import test_export
+from . import test_export_bundle
+from . import test_retention

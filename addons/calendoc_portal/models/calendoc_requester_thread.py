@@ -40,6 +40,9 @@ class CalendocRequesterThread(models.Model):
     # _calendoc_erase_personal_data().
     _calendoc_personal_fields = ("requester_id", "name", "message_ids")
     _calendoc_requester_link = "requester_id"
+    # retention: counted from the last message of the thread
+    _calendoc_retention = "messages"
+    _calendoc_retention_date = "last_message_date"
 
     name = fields.Char(
         compute="_compute_name", store=True, help="The requester's name."

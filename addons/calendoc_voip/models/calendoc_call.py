@@ -65,6 +65,7 @@ class CalendocCall(models.Model):
         "recording_id",
     )
     _calendoc_requester_link = "requester_id"
+    _calendoc_retention = "calls"
 
     sip_call_id = fields.Char(
         string="Call id",

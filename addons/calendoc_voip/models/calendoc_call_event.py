@@ -13,6 +13,8 @@ class CalendocCallEvent(models.Model):
     # the event as the bridge sent it holds the caller's number
     _calendoc_personal_fields = ("payload",)
     _calendoc_requester_link = "call_id.requester_id"
+    _calendoc_retention = "calls"
+    _calendoc_retention_date = "event_date"
 
     call_id = fields.Many2one(
         "calendoc.call", required=True, ondelete="cascade", index=True
