@@ -190,8 +190,10 @@ class CalendocGdprExport(models.Model):
         link is still valid, the download logged; else "missing" (no such
         export or a wrong token) or "expired". Called by the public route on
         the sudo record: the token is the right."""
-        self.ensure_one()
-        if not self.exists() or not self.access_token or not token:
+        # an id the route took from the URL: 0 or an id of nothing is missing
+        if len(self) != 1 or not self.id or not self.exists():
+            return "missing"
+        if not self.access_token or not token:
             return "missing"
         if not consteq(self.access_token, token):
             return "missing"

@@ -199,6 +199,8 @@ class TestExportBundle(HttpCase, CalendocCase):
             timeout=60,
         )
         self.assertEqual(missing.status_code, 404)
+        zero = self.url_open(f"/calendoc/gdpr/export/0/{export.access_token}")
+        self.assertEqual(zero.status_code, 404)
         export.date_expiry = fields.Datetime.now() - timedelta(minutes=1)
         expired = self.url_open(
             f"/calendoc/gdpr/export/{export.id}/{export.access_token}", timeout=60
