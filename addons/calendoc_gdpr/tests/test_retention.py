@@ -211,6 +211,21 @@ class TestRetention(CalendocCase):
         self.assertIn("No record is older", again.summary)
         self.assertEqual(self.Run.search([], limit=2), again | run)
 
+    def test_a_category_lives_by_its_own_period(self):
+        """SMS kept 5 years, or not purged at all: the old SMS stays while
+        the old appointments go."""
+        self.env.ref("calendoc_gdpr.retention_sms").write(
+            {"period": 5, "unit": "years"}
+        )
+        run = self.run_as_manager(dry_run=False)
+        self.assertNotIn("sms", run.counts)
+        self.assertTrue(self.old_sms.exists())
+        self.assertFalse(self.old_events.exists())
+        self.env.ref("calendoc_gdpr.retention_sms").write({"period": 1, "purge": False})
+        run = self.run_as_manager(dry_run=False)
+        self.assertNotIn("sms", run.counts or {})
+        self.assertTrue(self.old_sms.exists())
+
     def test_the_wizard_dry_runs_before_purging(self):
         wizard = (
             self.env["calendoc.gdpr.retention.wizard"]
