@@ -317,6 +317,24 @@ def build_account(env, name, code, mark, line_number, mobile):
             }
         )
     )
+    # calendoc_gdpr: an export bundle of the requester, its zip attached
+    export = env["calendoc.gdpr.export"].create(
+        {
+            "name": f"{mark} export",
+            "requester_id": requester.id,
+            "account_id": account.id,
+            "access_token": f"{mark}-export-token",
+            "date_expiry": now + timedelta(days=7),
+        }
+    )
+    export.attachment_id = env["ir.attachment"].create(
+        {
+            "name": f"{mark}-export.zip",
+            "raw": f"{mark} donnees".encode(),
+            "res_model": export._name,
+            "res_id": export.id,
+        }
+    )
     portal_admin = _portal_user(
         env, f"{code.lower()}_admin", account, "group_calendoc_portal_client"
     )
@@ -356,6 +374,7 @@ def build_account(env, name, code, mark, line_number, mobile):
         "calendoc.google.push": push,
         "calendoc.terms.objection": objection,
         "calendoc.gdpr.erasure": erasure,
+        "calendoc.gdpr.export": export,
         "portal_admin": portal_admin,
         "portal_doctor": portal_doctor,
         "requester": requester,

@@ -49,6 +49,12 @@ SYSTEM_MODELS = {
     "calendoc.voip.nonce": "technical, replay protection of the bridge's requests",
     "calendoc.gdpr.erasure": "the erasure journal: append-only, written by erasures, "
     "managers read (tests/test_gdpr_engine.py)",
+    "calendoc.gdpr.export": "personal data export bundles: managers only (the "
+    "isolation suite attacks them across accounts); calendoc_gdpr's "
+    "test_export_bundle",
+    "calendoc.gdpr.retention": "the firm's retention periods, managers only",
+    "calendoc.gdpr.retention.run": "the retention runs, read by managers, "
+    "written by the purge only",
     "calendoc.pbx": "the firm's PBX connections: managers edit, auditors read "
     "(not the ARI password); tested in calendoc_voip's test_pbx_access",
 }

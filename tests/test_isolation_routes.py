@@ -22,6 +22,7 @@ PARAM_MODELS = {
     "thread_id": "calendoc.requester.thread",
     "requester_id": "requester",
     "practitioner_id": "calendoc.practitioner",
+    "export_id": "calendoc.gdpr.export",
     "page": None,
     "product_id": None,  # the firm's packs on sale, public
 }

@@ -14,6 +14,15 @@
         "views/calendoc_gdpr_menus.xml",
         "views/calendoc_gdpr_actions.xml",
         "views/engine_views.xml",
+        "report/export_bundle_report.xml",
+        "views/export_bundle_views.xml",
+        "data/retention_data.xml",
+        "views/retention_views.xml",
     ],
+    "assets": {
+        "web.report_assets_common": [
+            "calendoc_gdpr/static/src/scss/export_bundle_report.scss",
+        ],
+    },
     "installable": True,
 }

@@ -34,6 +34,10 @@ class Base(models.AbstractModel):
     _calendoc_erasure = "delete"
     _calendoc_erasure_reason = None
     _calendoc_retention = None
+    # The date field a record's retention period runs from (calendoc_gdpr's
+    # purge): its creation unless the model says better (an appointment's
+    # end, a call's ring).
+    _calendoc_retention_date = "create_date"
 
     _calendoc_account_link = None
     _calendoc_document_fields = None

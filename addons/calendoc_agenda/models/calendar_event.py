@@ -59,6 +59,8 @@ class CalendarEvent(models.Model):
     _calendoc_requester_link = "calendoc_requester_id"
     _calendoc_erasure = "delete"
     _calendoc_retention = "appointments"
+    # retention (calendoc_gdpr): counted from the end of the appointment
+    _calendoc_retention_date = "stop"
     # Tenant isolation: an appointment is its practice's account's; the record
     # rules read its practitioner.
     _calendoc_account_link = "calendoc_account_id"

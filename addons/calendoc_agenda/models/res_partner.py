@@ -58,6 +58,7 @@ class ResPartner(models.Model):
         "The record stays, emptied of the person, for the client account's "
         "accounting records that point to it (Code de commerce, article L123-22)."
     )
+    # retention (calendoc_gdpr): a requester file without appointment
     _calendoc_retention = "requesters"
     # Tenant isolation: a requester is his account's, a client account and its
     # contacts (its users, its practitioners) are the account's own.

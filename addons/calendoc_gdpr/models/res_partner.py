@@ -1,8 +1,5 @@
-import json
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import json_default
+from odoo.exceptions import AccessError
 
 MANAGER = "calendoc_agenda.group_calendoc_manager"
 # Odoo's stores that hang from the CalenDoc records (engine_stores.py)
@@ -26,58 +23,6 @@ def _erase_order(name):
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
-
-    def action_calendoc_gdpr_export(self):
-        """Access request (GDPR article 15) of these requesters: one JSON file
-        each with what every model declaring personal data
-        (``_calendoc_personal_fields``) holds about him, attached to him,
-        noted in his chatter, downloaded. Secretariat managers only."""
-        if not self.env.user.has_group(MANAGER):
-            raise AccessError(
-                self.env._("Only a secretariat manager exports personal data.")
-            )
-        requesters = self.filtered("is_calendoc_requester")
-        if not requesters:
-            raise UserError(self.env._("Select the requesters whose data to export."))
-        requesters.check_access("read")
-        attachments = self.env["ir.attachment"]
-        for requester in requesters:
-            data = requester._calendoc_gdpr_data()
-            attachments |= self.env["ir.attachment"].create(
-                {
-                    "name": f"personal-data-{requester.id}.json",
-                    "mimetype": "application/json",
-                    "raw": json.dumps(
-                        data, default=json_default, ensure_ascii=False, indent=1
-                    ).encode(),
-                    "res_model": "res.partner",
-                    "res_id": requester.id,
-                }
-            )
-            requester.message_post(
-                body=self.env._(
-                    "Personal data exported (access request) by %(user)s.",
-                    user=self.env.user.name,
-                ),
-                attachment_ids=attachments[-1:].ids,
-            )
-        if len(attachments) > 1:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "success",
-                    "message": self.env._(
-                        "%(count)s exports attached to the requesters.",
-                        count=len(attachments),
-                    ),
-                },
-            }
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachments.id}?download=true",
-            "target": "self",
-        }
 
     @api.model
     def _calendoc_gdpr_stores(self):

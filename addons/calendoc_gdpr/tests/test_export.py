@@ -1,5 +1,6 @@
-import base64
+import io
 import json
+import zipfile
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
@@ -31,13 +32,12 @@ class TestAccessExport(CalendocCase):
         )
 
     def export(self, requesters, user=None):
+        """The data.json of the bundle exported, and the bundle's record."""
         action = requesters.with_user(
             user or self.manager
         ).action_calendoc_gdpr_export()
-        attachment = self.env["ir.attachment"].browse(
-            int(action["url"].split("/")[3].split("?")[0])
-        )
-        return json.loads(base64.b64decode(attachment.datas)), attachment
+        export = self.env["calendoc.gdpr.export"].browse(action["res_id"])
+        return json_of(export), export
 
     def test_the_requesters_data_from_every_declaring_model(self):
         self.requester.calendoc_birthdate = "1980-02-29"
@@ -57,7 +57,7 @@ class TestAccessExport(CalendocCase):
                 "partner_id": self.requester.id,
             }
         )
-        data, attachment = self.export(self.requester)
+        data, export = self.export(self.requester)
         [me] = data["res.partner"]
         self.assertEqual(me["name"], "DUPONT Jeanne")
         self.assertEqual(me["calendoc_mobile_e164"], "+33612345678")
@@ -70,10 +70,12 @@ class TestAccessExport(CalendocCase):
         # nothing of the other requester
         self.assertNotIn("Martin", json.dumps(data))
         self.assertNotIn("autre patient", json.dumps(data))
-        # kept on the requester, and the request noted in his chatter
+        # kept on the export of this requester, and the request noted in his
+        # chatter
+        self.assertEqual(export.requester_id, self.requester)
         self.assertEqual(
-            (attachment.res_model, attachment.res_id),
-            ("res.partner", self.requester.id),
+            (export.attachment_id.res_model, export.attachment_id.res_id),
+            ("calendoc.gdpr.export", export.id),
         )
         self.assertIn(
             "Personal data exported",
@@ -92,15 +94,14 @@ class TestAccessExport(CalendocCase):
             .with_user(self.manager)
             .action_calendoc_gdpr_export()
         )
-        self.assertEqual(action["tag"], "display_notification")
+        exports = self.env["calendoc.gdpr.export"].search(action["domain"])
         for requester in self.requester | self.other:
-            exports = self.env["ir.attachment"].search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "=", requester.id),
-                    ("name", "=like", "personal-data-%"),
-                ]
-            )
-            self.assertEqual(len(exports), 1)
-            data = json.loads(base64.b64decode(exports.datas))
-            self.assertEqual(data["requester"], requester.name)
+            export = exports.filtered(lambda e, r=requester: e.requester_id == r)
+            self.assertEqual(len(export), 1)
+            self.assertEqual(json_of(export)["requester"], requester.name)
+
+
+def json_of(export):
+    """The data.json of an export bundle."""
+    with zipfile.ZipFile(io.BytesIO(export.attachment_id.raw)) as bundle:
+        return json.loads(bundle.read("data.json"))

@@ -59,6 +59,8 @@ class TestReportPdf(HttpCase, PacksCase):
         report has some here, a new one fails until it does."""
         return {
             "calendoc_packs.calendoc_statement_report": self.statement,
+            # calendoc_gdpr's summary of an export bundle, on the requester
+            "calendoc_gdpr.calendoc_gdpr_summary_report": self.requester,
         }.get(report)
 
     def test_every_calendoc_report_renders_a_real_pdf(self):

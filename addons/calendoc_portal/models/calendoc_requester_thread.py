@@ -42,6 +42,8 @@ class CalendocRequesterThread(models.Model):
     _calendoc_requester_link = "requester_id"
     _calendoc_erasure = "delete"
     _calendoc_retention = "messages"
+    # retention: counted from the last message of the thread
+    _calendoc_retention_date = "last_message_date"
 
     name = fields.Char(
         compute="_compute_name", store=True, help="The requester's name."

@@ -15,6 +15,7 @@ class CalendocCallEvent(models.Model):
     _calendoc_requester_link = "call_id.requester_id"
     _calendoc_erasure = "delete"
     _calendoc_retention = "calls"
+    _calendoc_retention_date = "event_date"
 
     call_id = fields.Many2one(
         "calendoc.call", required=True, ondelete="cascade", index=True
