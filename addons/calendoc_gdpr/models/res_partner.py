@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 MANAGER = "calendoc_agenda.group_calendoc_manager"
 # Odoo's stores that hang from the CalenDoc records (engine_stores.py)
