@@ -7,10 +7,15 @@
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
-    "depends": ["calendoc_agenda"],
+    "depends": ["calendoc_agenda", "mail"],
     "data": [
         "views/calendoc_gdpr_menus.xml",
         "views/calendoc_gdpr_actions.xml",
+        "security/ir.model.access.csv",
+        "security/gdpr_request_security.xml",
+        "data/gdpr_request_data.xml",
+        "data/gdpr_request_mail_data.xml",
+        "views/gdpr_request_views.xml",
     ],
     "installable": True,
 }

@@ -1,1 +1,3 @@
 from . import res_partner
+from . import gdpr_request
+from . import gdpr_request_execution

@@ -1,1 +1,2 @@
 from . import test_export
+from . import test_gdpr_request
