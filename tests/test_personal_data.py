@@ -10,6 +10,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 REQUESTER_LINKS = {
     "calendar.event": "calendoc_requester_id",
     "calendoc.call": "requester_id",
+    "calendoc.gdpr.request": "requester_id",
     "calendoc.requester.thread": "requester_id",
 }
 

@@ -61,7 +61,7 @@ class CalendocGdprRequest(models.Model):
     _order = "deadline, id"
 
     _calendoc_account_link = "account_id"
-    _calendoc_personal_fields = ("message", "answer")
+    _calendoc_personal_fields = ("requester_id", "email_from", "message", "answer")
     _calendoc_requester_link = "requester_id"
     _calendoc_erasure = "keep"
     _calendoc_erasure_reason = (
