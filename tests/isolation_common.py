@@ -78,6 +78,10 @@ def scope_of(record, write=False):
         return "manager" if write else "statements"
     if model == "calendoc.requester.thread":
         return "messages"
+    if model == "calendoc.gdpr.request":
+        # secretaries file, read and qualify them; managers decide and
+        # execute (checked by the workflow's methods)
+        return "requesters"
     if model in ("calendoc.delegation", "calendoc.delegation.log"):
         return "manager" if write else "party"
     if model in (
@@ -335,6 +339,13 @@ def build_account(env, name, code, mark, line_number, mobile):
             "res_id": export.id,
         }
     )
+    gdpr_request = env["calendoc.gdpr.request"].create(
+        {
+            "request_type": "erasure",
+            "requester_id": requester.id,
+            "message": f"{mark} effacez mon dossier",
+        }
+    )
     portal_admin = _portal_user(
         env, f"{code.lower()}_admin", account, "group_calendoc_portal_client"
     )
@@ -375,6 +386,7 @@ def build_account(env, name, code, mark, line_number, mobile):
         "calendoc.terms.objection": objection,
         "calendoc.gdpr.erasure": erasure,
         "calendoc.gdpr.export": export,
+        "calendoc.gdpr.request": gdpr_request,
         "portal_admin": portal_admin,
         "portal_doctor": portal_doctor,
         "requester": requester,

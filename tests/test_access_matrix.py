@@ -77,6 +77,8 @@ EXPECTED = {
         "calendoc.wallet": {R},
         **CALLS,
         "calendoc.requester.thread": ALL,
+        # data subject requests: managers decide and execute, never delete
+        "calendoc.gdpr.request": {R, W, C},
     },
     "auditor": {
         **dict.fromkeys(CONFIG, {R}),
@@ -92,6 +94,7 @@ EXPECTED = {
         "calendoc.call": {R},
         "calendoc.call.event": {R},
         "calendoc.requester.thread": {R},
+        "calendoc.gdpr.request": {R},
     },
     "secretary": {
         **dict.fromkeys(CONFIG, {R}),
@@ -106,6 +109,9 @@ EXPECTED = {
         # messages about a requester (calendoc_portal): the account's secretaries
         # read, write and start them; only managers delete
         "calendoc.requester.thread": {R, W, C},
+        # data subject requests of the accounts served: filed, read and
+        # qualified (the workflow's steps are the managers')
+        "calendoc.gdpr.request": {R, W, C},
     },
     "other_secretary": {},
     "delegate": {
@@ -116,6 +122,7 @@ EXPECTED = {
         "res.partner": ALL,
         "calendoc.delegation": {R},
         "calendoc.delegation.log": {R},
+        "calendoc.gdpr.request": {R, W, C},
     },
     # not a party of the fixture delegation, and its own one has ended
     "expired_delegate": {},
@@ -134,6 +141,8 @@ EXPECTED = {
         "calendoc.wallet": {R},
         # the client's users read and start conversations with the secretariat
         "calendoc.requester.thread": {R, C},
+        # the account's manager reads its requests (decides by method only)
+        "calendoc.gdpr.request": {R},
     },
     "public": {},
 }
@@ -272,6 +281,9 @@ class TestAccessMatrix(CalendocCase):
             "calendoc.call.event": call.event_ids,
             "calendoc.requester.thread": env["calendoc.requester.thread"].create(
                 {"requester_id": cls.requester.id}
+            ),
+            "calendoc.gdpr.request": env["calendoc.gdpr.request"].create(
+                {"request_type": "access", "requester_id": cls.requester.id}
             ),
         }
 

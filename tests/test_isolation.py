@@ -154,6 +154,7 @@ ORM_METHODS = {
     "name_create",
     "fields_get",
     "onchange",
+    "message_new",
 }
 
 

@@ -11,6 +11,7 @@ REQUESTER_LINKS = {
     "calendar.event": "calendoc_requester_id",
     "calendoc.call": "requester_id",
     "calendoc.gdpr.export": "requester_id",
+    "calendoc.gdpr.request": "requester_id",
     "calendoc.requester.thread": "requester_id",
 }
 

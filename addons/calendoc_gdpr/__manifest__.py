@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
-    "depends": ["calendoc_agenda"],
+    "depends": ["calendoc_agenda", "mail"],
     "data": [
         "security/ir.model.access.csv",
         "data/engine_data.xml",
@@ -18,6 +18,10 @@
         "views/export_bundle_views.xml",
         "data/retention_data.xml",
         "views/retention_views.xml",
+        "security/gdpr_request_security.xml",
+        "data/gdpr_request_data.xml",
+        "data/gdpr_request_mail_data.xml",
+        "views/gdpr_request_views.xml",
     ],
     "assets": {
         "web.report_assets_common": [

@@ -6,3 +6,5 @@ from . import export_bundle
 from . import export_bundle_partner
 from . import retention
 from . import retention_stores
+from . import gdpr_request
+from . import gdpr_request_execution

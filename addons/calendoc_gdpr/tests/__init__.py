@@ -2,3 +2,4 @@ from . import test_export
 from . import test_engine_banner
 from . import test_export_bundle
 from . import test_retention
+from . import test_gdpr_request
