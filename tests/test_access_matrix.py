@@ -14,6 +14,8 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.calendoc_agenda.tests.common import CalendocCase
 
+from isolation_common import build_gdpr_registers
+
 R, W, C, U = "read", "write", "create", "unlink"
 ALL = {R, W, C, U}
 # The fixture appointment is booked: nobody deletes a booked appointment (it is
@@ -47,6 +49,12 @@ SYSTEM_MODELS = {
     "calendoc.sip.endpoint": "the firm's phones: managers edit, each secretary reads hers",
     "calendoc.duty": "the firm's duty roster: managers edit, each secretary reads hers",
     "calendoc.voip.nonce": "technical, replay protection of the bridge's requests",
+    "calendoc.gdpr.processing": "the firm's processing register, managers "
+    "edit, auditors read",
+    "calendoc.gdpr.subprocessor": "the firm's sub-processors: managers edit, "
+    "auditors read, client administrators read those announced",
+    "calendoc.gdpr.incident": "security incidents name every account affected: "
+    "managers edit, auditors read; accounts read their notices",
     "calendoc.pbx": "the firm's PBX connections: managers edit, auditors read "
     "(not the ARI password); tested in calendoc_voip's test_pbx_access",
 }
@@ -69,6 +77,8 @@ EXPECTED = {
         "calendoc.wallet": {R},
         **CALLS,
         "calendoc.requester.thread": ALL,
+        "calendoc.gdpr.subprocessor.objection": ALL,
+        "calendoc.gdpr.notice": ALL,
     },
     "auditor": {
         **dict.fromkeys(CONFIG, {R}),
@@ -84,6 +94,8 @@ EXPECTED = {
         "calendoc.call": {R},
         "calendoc.call.event": {R},
         "calendoc.requester.thread": {R},
+        "calendoc.gdpr.subprocessor.objection": {R},
+        "calendoc.gdpr.notice": {R},
     },
     "secretary": {
         **dict.fromkeys(CONFIG, {R}),
@@ -126,6 +138,9 @@ EXPECTED = {
         "calendoc.wallet": {R},
         # the client's users read and start conversations with the secretariat
         "calendoc.requester.thread": {R, C},
+        # its administrators object to a sub-processor and read the notices
+        "calendoc.gdpr.subprocessor.objection": {R, C},
+        "calendoc.gdpr.notice": {R},
     },
     "public": {},
 }
@@ -265,6 +280,13 @@ class TestAccessMatrix(CalendocCase):
             "calendoc.requester.thread": env["calendoc.requester.thread"].create(
                 {"requester_id": cls.requester.id}
             ),
+            **{
+                model: records
+                for model, records in build_gdpr_registers(
+                    env, cls.account, "Matrice"
+                ).items()
+                if model.startswith("calendoc.")
+            },
         }
 
     def calendoc_models(self):

@@ -24,6 +24,8 @@ PARAM_MODELS = {
     "practitioner_id": "calendoc.practitioner",
     "page": None,
     "product_id": None,  # the firm's packs on sale, public
+    # the firm's sub-processors (calendoc_gdpr), the same list for every account
+    "subprocessor_id": None,
 }
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 

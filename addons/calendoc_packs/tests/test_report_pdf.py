@@ -59,6 +59,8 @@ class TestReportPdf(HttpCase, PacksCase):
         report has some here, a new one fails until it does."""
         return {
             "calendoc_packs.calendoc_statement_report": self.statement,
+            # calendoc_gdpr's register of a client account (article 30.2)
+            "calendoc_gdpr.calendoc_gdpr_register_report": self.account,
         }.get(report)
 
     def test_every_calendoc_report_renders_a_real_pdf(self):
