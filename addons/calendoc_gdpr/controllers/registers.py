@@ -68,6 +68,20 @@ class CalendocRegistersPortal(CalendocCustomerPortal):
             return self._render_subprocessors(error=error.args[0], status=400)
         return request.redirect("/my/calendoc/subprocessors?objected=1")
 
+    @http.route("/my/calendoc/register", type="http", auth="user", website=True)
+    def calendoc_register(self, **kw):
+        """The account's processing register (article 30.2), as a PDF."""
+        if not self._calendoc_client_admin():
+            return self._forbidden()
+        pdf, filename = self._account()._calendoc_portal_register_pdf()
+        return request.make_response(
+            pdf,
+            headers=[
+                ("Content-Type", "application/pdf"),
+                ("Content-Disposition", f'attachment; filename="{filename}"'),
+            ],
+        )
+
     @http.route("/my/calendoc/incidents", type="http", auth="user", website=True)
     def calendoc_incidents(self, **kw):
         """The security incidents notified to the account."""

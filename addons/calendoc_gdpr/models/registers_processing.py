@@ -76,6 +76,20 @@ class ResPartner(models.Model):
             "company": self.env.company,
         }
 
+    def _calendoc_portal_register_pdf(self):
+        """(PDF, file name) of this account's register, for its portal
+        administrators."""
+        self._calendoc_portal_check_own()
+        # sudo: the register's models are the firm's (managers only); the
+        # report holds this account's categories of processing only, and the
+        # user is its administrator (checked just above)
+        pdf, _type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("calendoc_gdpr.calendoc_gdpr_register_report", self.ids)
+        )
+        return pdf, f"Registre-{self.calendoc_permanence_code or self.id}.pdf"
+
     def action_calendoc_gdpr_register(self):
         """The PDF register of this client account (article 30.2)."""
         self.ensure_one()

@@ -7,6 +7,7 @@ pdftotext, in French."""
 import re
 from datetime import date, timedelta
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.calendoc_agenda.tests.common import CalendocCase
@@ -195,3 +196,27 @@ class TestRegistersPortal(HttpCase, CalendocCase):
         self.assertIn("Transferts hors de l'Union européenne", text)
         self.assertIn("Clauses contractuelles types", text)
         self.assertIn("Chiffrement des sauvegardes", text)
+
+    def test_a_client_admin_downloads_his_own_register_only(self):
+        self.env["calendoc.gdpr.processing"].create(
+            {
+                "name": "Traitement propre à B",
+                "purpose": "Autre",
+                "all_accounts": False,
+                "account_ids": [(6, 0, self.other_account.ids)],
+            }
+        )
+        self.login(self.admin_a)
+        response = self.url_open("/my/calendoc/register", timeout=120)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Registre-TEST01", response.headers["Content-Disposition"])
+        # the report of A is rendered (tests render reports as HTML)
+        self.assertIn("Maison de santé Test", response.text)
+        self.assertNotIn("Traitement propre à B", response.text)
+        self.assertNotIn("Autre cabinet", response.text)
+        # the account's method refuses another account and a non-administrator
+        with self.assertRaises(AccessError):
+            self.other_account.with_user(self.admin_a)._calendoc_portal_register_pdf()
+        self.logout()
+        page = self.url_open("/my/calendoc/register", allow_redirects=False)
+        self.assertIn(page.status_code, (302, 303))
