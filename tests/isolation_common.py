@@ -346,6 +346,7 @@ def build_account(env, name, code, mark, line_number, mobile):
             "message": f"{mark} effacez mon dossier",
         }
     )
+    registers = build_gdpr_registers(env, account, mark)
     portal_admin = _portal_user(
         env, f"{code.lower()}_admin", account, "group_calendoc_portal_client"
     )
@@ -387,10 +388,59 @@ def build_account(env, name, code, mark, line_number, mobile):
         "calendoc.gdpr.erasure": erasure,
         "calendoc.gdpr.export": export,
         "calendoc.gdpr.request": gdpr_request,
+        **registers,
         "portal_admin": portal_admin,
         "portal_doctor": portal_doctor,
         "requester": requester,
         "requester2": requester2,
+    }
+
+
+def build_gdpr_registers(env, account, mark):
+    """The account's rows of the processor's registers (calendoc_gdpr): its
+    objection to an announced sub-processor, the notices of that change and
+    of a security incident that affects it."""
+    Subprocessor = env["calendoc.gdpr.subprocessor"]
+    subs = Subprocessor.search([("name", "like", "Sous-traitant isolation")])
+    if not subs:
+        # a second one left without objection: an objection of B made again
+        # on it is refused for the account, not as a duplicate
+        subs = Subprocessor.create(
+            [
+                {
+                    "name": f"Sous-traitant isolation {n}",
+                    "purpose": "Hébergement",
+                    "country_id": env.ref("base.fr").id,
+                }
+                for n in (1, 2)
+            ]
+        )
+        subs.write({"state": "announced", "date_announced": Subprocessor._today()})
+    sub = subs[0]
+    objection = env["calendoc.gdpr.subprocessor.objection"].create(
+        {"subprocessor_id": sub.id, "account_id": account.id, "reason": f"{mark} non"}
+    )
+    incident = env["calendoc.gdpr.incident"].create(
+        {
+            "name": f"{mark} fuite",
+            "nature": f"{mark} vol",
+            "account_ids": [Command.set(account.ids)],
+        }
+    )
+    notices = env["calendoc.gdpr.notice"].create(
+        [
+            {
+                "kind": "subprocessor",
+                "subprocessor_id": sub.id,
+                "account_id": account.id,
+            },
+            {"kind": "incident", "incident_id": incident.id, "account_id": account.id},
+        ]
+    )
+    return {
+        "calendoc.gdpr.subprocessor.objection": objection,
+        "calendoc.gdpr.notice": notices,
+        "gdpr_subprocessor_free": subs[1],
     }
 
 

@@ -14,6 +14,8 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.calendoc_agenda.tests.common import CalendocCase
 
+from isolation_common import build_gdpr_registers
+
 R, W, C, U = "read", "write", "create", "unlink"
 ALL = {R, W, C, U}
 # The fixture appointment is booked: nobody deletes a booked appointment (it is
@@ -55,6 +57,12 @@ SYSTEM_MODELS = {
     "calendoc.gdpr.retention": "the firm's retention periods, managers only",
     "calendoc.gdpr.retention.run": "the retention runs, read by managers, "
     "written by the purge only",
+    "calendoc.gdpr.processing": "the firm's processing register, managers "
+    "edit, auditors read",
+    "calendoc.gdpr.subprocessor": "the firm's sub-processors: managers edit, "
+    "auditors read, client administrators read those announced",
+    "calendoc.gdpr.incident": "security incidents name every account affected: "
+    "managers edit, auditors read; accounts read their notices",
     "calendoc.pbx": "the firm's PBX connections: managers edit, auditors read "
     "(not the ARI password); tested in calendoc_voip's test_pbx_access",
 }
@@ -79,6 +87,8 @@ EXPECTED = {
         "calendoc.requester.thread": ALL,
         # data subject requests: managers decide and execute, never delete
         "calendoc.gdpr.request": {R, W, C},
+        "calendoc.gdpr.subprocessor.objection": ALL,
+        "calendoc.gdpr.notice": ALL,
     },
     "auditor": {
         **dict.fromkeys(CONFIG, {R}),
@@ -95,6 +105,8 @@ EXPECTED = {
         "calendoc.call.event": {R},
         "calendoc.requester.thread": {R},
         "calendoc.gdpr.request": {R},
+        "calendoc.gdpr.subprocessor.objection": {R},
+        "calendoc.gdpr.notice": {R},
     },
     "secretary": {
         **dict.fromkeys(CONFIG, {R}),
@@ -143,6 +155,9 @@ EXPECTED = {
         "calendoc.requester.thread": {R, C},
         # the account's manager reads its requests (decides by method only)
         "calendoc.gdpr.request": {R},
+        # its administrators object to a sub-processor and read the notices
+        "calendoc.gdpr.subprocessor.objection": {R, C},
+        "calendoc.gdpr.notice": {R},
     },
     "public": {},
 }
@@ -285,6 +300,13 @@ class TestAccessMatrix(CalendocCase):
             "calendoc.gdpr.request": env["calendoc.gdpr.request"].create(
                 {"request_type": "access", "requester_id": cls.requester.id}
             ),
+            **{
+                model: records
+                for model, records in build_gdpr_registers(
+                    env, cls.account, "Matrice"
+                ).items()
+                if model.startswith("calendoc.")
+            },
         }
 
     def calendoc_models(self):

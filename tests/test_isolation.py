@@ -130,6 +130,9 @@ UNIQUE_AGAIN = {
     "calendoc.call": lambda values, b: {"sip_call_id": "isolation-copy"},
     "calendoc.requester.thread": lambda values, b: {"requester_id": b["requester2"].id},
     "mail.notification": lambda values, b: {"res_partner_id": b["account"].id},
+    "calendoc.gdpr.subprocessor.objection": lambda values, b: {
+        "subprocessor_id": b["gdpr_subprocessor_free"].id
+    },
 }
 # Public methods of CalenDoc models called with these arguments; a method
 # with another required argument fails the suite until it is added here.

@@ -25,6 +25,8 @@ PARAM_MODELS = {
     "export_id": "calendoc.gdpr.export",
     "page": None,
     "product_id": None,  # the firm's packs on sale, public
+    # the firm's sub-processors (calendoc_gdpr), the same list for every account
+    "subprocessor_id": None,
 }
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 

@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
-    "depends": ["calendoc_agenda", "mail"],
+    "depends": ["calendoc_agenda", "calendoc_portal", "mail"],
     "data": [
         "security/ir.model.access.csv",
         "data/engine_data.xml",
@@ -22,6 +22,15 @@
         "data/gdpr_request_data.xml",
         "data/gdpr_request_mail_data.xml",
         "views/gdpr_request_views.xml",
+        "security/registers_security.xml",
+        "data/registers_processing_data.xml",
+        "data/registers_mail_data.xml",
+        "views/registers_views.xml",
+        "views/registers_portal_templates.xml",
+        "report/registers_report.xml",
+    ],
+    "demo": [
+        "demo/registers_demo.xml",
     ],
     "assets": {
         "web.report_assets_common": [

@@ -1,1 +1,2 @@
 from . import export_bundle
+from . import registers

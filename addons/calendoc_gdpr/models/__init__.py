@@ -8,3 +8,6 @@ from . import retention
 from . import retention_stores
 from . import gdpr_request
 from . import gdpr_request_execution
+from . import registers_processing
+from . import registers_subprocessor
+from . import registers_incident

@@ -61,6 +61,8 @@ class TestReportPdf(HttpCase, PacksCase):
             "calendoc_packs.calendoc_statement_report": self.statement,
             # calendoc_gdpr's summary of an export bundle, on the requester
             "calendoc_gdpr.calendoc_gdpr_summary_report": self.requester,
+            # calendoc_gdpr's register of a client account (article 30.2)
+            "calendoc_gdpr.calendoc_gdpr_register_report": self.account,
         }.get(report)
 
     def test_every_calendoc_report_renders_a_real_pdf(self):
