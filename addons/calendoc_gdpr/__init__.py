@@ -1,4 +1,3 @@
 from . import controllers
 from . import models
-from . import controllers
 from . import wizards
