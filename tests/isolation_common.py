@@ -78,6 +78,8 @@ def scope_of(record, write=False):
         return "manager" if write else "statements"
     if model == "calendoc.requester.thread":
         return "messages"
+    if model == "calendoc.gdpr.consent":
+        return "requesters"
     if model in ("calendoc.delegation", "calendoc.delegation.log"):
         return "manager" if write else "party"
     if model in (
@@ -304,6 +306,18 @@ def build_account(env, name, code, mark, line_number, mobile):
     objection = env["calendoc.terms.objection"].create(
         {"version_id": version.id, "account_id": account.id}
     )
+    # calendoc_gdpr: a consent given by phone, the audit trail of a change
+    consent = env["calendoc.gdpr.consent"].create(
+        {
+            "requester_id": requester.id,
+            "purpose": "booking",
+            "version": "1",
+            "text": f"{mark} consentement lu au téléphone",
+        }
+    )
+    audit = env["calendoc.gdpr.audit"]._calendoc_log(
+        "write", requester, {f"{mark.lower()}_field"}
+    )
     portal_admin = _portal_user(
         env, f"{code.lower()}_admin", account, "group_calendoc_portal_client"
     )
@@ -342,6 +356,8 @@ def build_account(env, name, code, mark, line_number, mobile):
         "calendoc.google.calendar": google_calendar,
         "calendoc.google.push": push,
         "calendoc.terms.objection": objection,
+        "calendoc.gdpr.consent": consent,
+        "calendoc.gdpr.audit": audit,
         "portal_admin": portal_admin,
         "portal_doctor": portal_doctor,
         "requester": requester,

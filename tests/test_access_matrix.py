@@ -69,6 +69,9 @@ EXPECTED = {
         "calendoc.wallet": {R},
         **CALLS,
         "calendoc.requester.thread": ALL,
+        # calendoc_gdpr: consents and the audit trail are never changed
+        "calendoc.gdpr.consent": {R, C},
+        "calendoc.gdpr.audit": {R},
     },
     "auditor": {
         **dict.fromkeys(CONFIG, {R}),
@@ -84,6 +87,8 @@ EXPECTED = {
         "calendoc.call": {R},
         "calendoc.call.event": {R},
         "calendoc.requester.thread": {R},
+        "calendoc.gdpr.consent": {R},
+        "calendoc.gdpr.audit": {R},
     },
     "secretary": {
         **dict.fromkeys(CONFIG, {R}),
@@ -98,6 +103,8 @@ EXPECTED = {
         # messages about a requester (calendoc_portal): the account's secretaries
         # read, write and start them; only managers delete
         "calendoc.requester.thread": {R, W, C},
+        # a consent heard on the phone: recorded, never changed; no audit trail
+        "calendoc.gdpr.consent": {R, C},
     },
     "other_secretary": {},
     "delegate": {
@@ -108,6 +115,7 @@ EXPECTED = {
         "res.partner": ALL,
         "calendoc.delegation": {R},
         "calendoc.delegation.log": {R},
+        "calendoc.gdpr.consent": {R, C},
     },
     # not a party of the fixture delegation, and its own one has ended
     "expired_delegate": {},
@@ -264,6 +272,12 @@ class TestAccessMatrix(CalendocCase):
             "calendoc.call.event": call.event_ids,
             "calendoc.requester.thread": env["calendoc.requester.thread"].create(
                 {"requester_id": cls.requester.id}
+            ),
+            "calendoc.gdpr.consent": env["calendoc.gdpr.consent"].create(
+                {"requester_id": cls.requester.id, "purpose": "sms"}
+            ),
+            "calendoc.gdpr.audit": env["calendoc.gdpr.audit"]._calendoc_log(
+                "read", cls.requester
             ),
         }
 

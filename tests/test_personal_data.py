@@ -11,6 +11,8 @@ REQUESTER_LINKS = {
     "calendar.event": "calendoc_requester_id",
     "calendoc.call": "requester_id",
     "calendoc.requester.thread": "requester_id",
+    "calendoc.gdpr.consent": "requester_id",
+    "calendoc.gdpr.audit": "requester_id",
 }
 
 
