@@ -78,9 +78,9 @@ def scope_of(record, write=False):
         return "manager" if write else "statements"
     if model == "calendoc.requester.thread":
         return "messages"
-    if model == "calendoc.gdpr.request":
-        # secretaries file, read and qualify them; managers decide and
-        # execute (checked by the workflow's methods)
+    if model in ("calendoc.gdpr.request", "calendoc.gdpr.consent"):
+        # requests: secretaries file, read and qualify them; managers decide
+        # and execute (checked by the workflow's methods)
         return "requesters"
     if model in ("calendoc.delegation", "calendoc.delegation.log"):
         return "manager" if write else "party"
@@ -347,6 +347,13 @@ def build_account(env, name, code, mark, line_number, mobile):
         }
     )
     registers = build_gdpr_registers(env, account, mark)
+    # calendoc_gdpr: a consent given by phone, the audit trail of a change
+    consent = env["calendoc.gdpr.consent"].create(
+            "purpose": "booking",
+            "version": "1",
+            "text": f"{mark} consentement lu au téléphone",
+    audit = env["calendoc.gdpr.audit"]._calendoc_log(
+        "write", requester, {f"{mark.lower()}_field"}
     portal_admin = _portal_user(
         env, f"{code.lower()}_admin", account, "group_calendoc_portal_client"
     )
@@ -389,6 +396,8 @@ def build_account(env, name, code, mark, line_number, mobile):
         "calendoc.gdpr.export": export,
         "calendoc.gdpr.request": gdpr_request,
         **registers,
+        "calendoc.gdpr.consent": consent,
+        "calendoc.gdpr.audit": audit,
         "portal_admin": portal_admin,
         "portal_doctor": portal_doctor,
         "requester": requester,

@@ -89,6 +89,9 @@ EXPECTED = {
         "calendoc.gdpr.request": {R, W, C},
         "calendoc.gdpr.subprocessor.objection": ALL,
         "calendoc.gdpr.notice": ALL,
+        # calendoc_gdpr: consents and the audit trail are never changed
+        "calendoc.gdpr.consent": {R, C},
+        "calendoc.gdpr.audit": {R},
     },
     "auditor": {
         **dict.fromkeys(CONFIG, {R}),
@@ -107,6 +110,8 @@ EXPECTED = {
         "calendoc.gdpr.request": {R},
         "calendoc.gdpr.subprocessor.objection": {R},
         "calendoc.gdpr.notice": {R},
+        "calendoc.gdpr.consent": {R},
+        "calendoc.gdpr.audit": {R},
     },
     "secretary": {
         **dict.fromkeys(CONFIG, {R}),
@@ -124,6 +129,8 @@ EXPECTED = {
         # data subject requests of the accounts served: filed, read and
         # qualified (the workflow's steps are the managers')
         "calendoc.gdpr.request": {R, W, C},
+        # a consent heard on the phone: recorded, never changed; no audit trail
+        "calendoc.gdpr.consent": {R, C},
     },
     "other_secretary": {},
     "delegate": {
@@ -135,6 +142,7 @@ EXPECTED = {
         "calendoc.delegation": {R},
         "calendoc.delegation.log": {R},
         "calendoc.gdpr.request": {R, W, C},
+        "calendoc.gdpr.consent": {R, C},
     },
     # not a party of the fixture delegation, and its own one has ended
     "expired_delegate": {},
@@ -307,6 +315,10 @@ class TestAccessMatrix(CalendocCase):
                 ).items()
                 if model.startswith("calendoc.")
             },
+            "calendoc.gdpr.consent": env["calendoc.gdpr.consent"].create(
+                {"requester_id": cls.requester.id, "purpose": "sms"}
+            "calendoc.gdpr.audit": env["calendoc.gdpr.audit"]._calendoc_log(
+                "read", cls.requester
         }
 
     def calendoc_models(self):

@@ -142,6 +142,10 @@ ARGUMENTS = {
     "date_from": "2030-01-07 00:00:00",
     "date_to": "2030-01-14 00:00:00",
     "limit": 3,
+    # the web client's reads and saves (calendoc_gdpr's audit trail hooks)
+    "specification": {"display_name": {}},
+    "vals": {},
+    "domain": [],
 }
 # Method names that are Odoo's own API (CRUD...), overridden by CalenDoc:
 # attacked by the operations above, not called again.
@@ -462,10 +466,15 @@ class TestIsolationOperations(IsolationCase):
                         )
                     if error is not None and not self.opens(role, record):
                         self.assert_no_mark(str(error), label)
-            # create into B: the record's own values, as a user of A
+            # create into B: the record's own values, as a user of A (who may
+            # hold the right to create without the right to change, as for
+            # calendoc_gdpr's consents, recorded and never changed)
+            allowed_create = self.acl(user, model, "create") and self.opens(
+                role, record, write=True
+            )
             with self.subTest(role=role, model=model, operation="create"):
                 count += 1
-                self.attack_create(role, user, model, record, allowed_write, ids)
+                self.attack_create(role, user, model, record, allowed_create, ids)
         return count
 
     def change_of(self, model):

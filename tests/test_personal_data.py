@@ -13,6 +13,8 @@ REQUESTER_LINKS = {
     "calendoc.gdpr.export": "requester_id",
     "calendoc.gdpr.request": "requester_id",
     "calendoc.requester.thread": "requester_id",
+    "calendoc.gdpr.consent": "requester_id",
+    "calendoc.gdpr.audit": "requester_id",
 }
 
 

@@ -156,8 +156,17 @@ NEUTRAL_ARGS = {
     "date_from": "2030-01-07 08:00:00",
     "date_to": "2030-01-14 08:00:00",
 }
-# Odoo's CRUD, which CalenDoc overrides: hostile ids only
-ORM_METHODS = ("create", "write", "unlink", "copy")
+# Odoo's CRUD, which CalenDoc overrides: hostile ids only (and the web
+# client's reads and saves, which calendoc_gdpr's audit trail wraps)
+ORM_METHODS = (
+    "create",
+    "write",
+    "unlink",
+    "copy",
+    "web_read",
+    "web_save",
+    "web_search_read",
+)
 
 # --- what a refused request must leave untouched -----------------------------------
 # Odoo tables that hold CalenDoc's business beside CalenDoc's own.

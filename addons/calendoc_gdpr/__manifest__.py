@@ -7,7 +7,14 @@
     "license": "LGPL-3",
     "author": "CalenDoc for Odoo contributors",
     "website": "https://github.com/calendoc/calendoc-odoo",
-    "depends": ["calendoc_agenda", "calendoc_portal", "mail"],
+    "depends": [
+        "calendoc_agenda",
+        "mail",
+        # consents of online bookings, DPO, registers and requests on its pages
+        "calendoc_portal",
+        # its sync is a transfer outside the EU
+        "calendoc_google",
+    ],
     "data": [
         "security/ir.model.access.csv",
         "data/engine_data.xml",
@@ -28,6 +35,9 @@
         "views/registers_views.xml",
         "views/registers_portal_templates.xml",
         "report/registers_report.xml",
+        "security/calendoc_gdpr_audit_security.xml",
+        "views/audit_views.xml",
+        "views/consent_views.xml",
     ],
     "demo": [
         "demo/registers_demo.xml",

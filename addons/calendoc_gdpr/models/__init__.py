@@ -11,3 +11,7 @@ from . import gdpr_request_execution
 from . import registers_processing
 from . import registers_subprocessor
 from . import registers_incident
+from . import audit
+from . import audit_partner
+from . import consent
+from . import transfer

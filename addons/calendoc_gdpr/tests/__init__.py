@@ -5,3 +5,5 @@ from . import test_retention
 from . import test_gdpr_request
 from . import test_registers
 from . import test_registers_portal
+from . import test_audit
+from . import test_consent

@@ -31,6 +31,10 @@ class GoogleCase(CalendocCase):
         }.items():
             params.set_param(key, value)
         cls.manager = cls.env.ref("base.user_admin")
+        # calendoc_gdpr keeps the sync off until the account authorised
+        # transfers outside the EU: these tests are about the sync itself
+        if "calendoc_transfer_outside_eu" in cls.account._fields:
+            cls.account.calendoc_transfer_outside_eu = "authorised"
         # the Google titles are written in the practitioner's language
         cls.env["res.lang"]._activate_lang("fr_FR")
         cls.doctor.partner_id.lang = "fr_FR"
