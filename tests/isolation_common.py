@@ -349,11 +349,16 @@ def build_account(env, name, code, mark, line_number, mobile):
     registers = build_gdpr_registers(env, account, mark)
     # calendoc_gdpr: a consent given by phone, the audit trail of a change
     consent = env["calendoc.gdpr.consent"].create(
+        {
+            "requester_id": requester.id,
             "purpose": "booking",
             "version": "1",
             "text": f"{mark} consentement lu au téléphone",
+        }
+    )
     audit = env["calendoc.gdpr.audit"]._calendoc_log(
         "write", requester, {f"{mark.lower()}_field"}
+    )
     portal_admin = _portal_user(
         env, f"{code.lower()}_admin", account, "group_calendoc_portal_client"
     )

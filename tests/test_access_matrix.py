@@ -317,8 +317,10 @@ class TestAccessMatrix(CalendocCase):
             },
             "calendoc.gdpr.consent": env["calendoc.gdpr.consent"].create(
                 {"requester_id": cls.requester.id, "purpose": "sms"}
+            ),
             "calendoc.gdpr.audit": env["calendoc.gdpr.audit"]._calendoc_log(
                 "read", cls.requester
+            ),
         }
 
     def calendoc_models(self):
