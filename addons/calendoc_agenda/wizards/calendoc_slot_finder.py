@@ -136,7 +136,11 @@ class CalendocSlotFinderLine(models.TransientModel):
                 or line.finder_id.type_id.practice_id
                 or line.practitioner_id.practice_ids[:1],
             )
-            line.day_label = upper_first(format_day(self.env, to_local(line.start, tz)))
+            line.day_label = (
+                upper_first(format_day(self.env, to_local(line.start, tz)))
+                if line.start
+                else ""
+            )
             line.time_label = "%s – %s" % (
                 format_local_time(line.start, tz),
                 format_local_time(line.stop, tz),
