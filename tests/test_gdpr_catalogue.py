@@ -22,6 +22,16 @@ PARTNER_SETTING = (
     "not the requester's data"
 )
 EXEMPT_LINKS = {
+    # calendoc_gdpr's own records name the client account (the controller),
+    # never a requester through these columns
+    "calendoc_gdpr_audit.account_id": ACCOUNT,
+    "calendoc_gdpr_consent.account_id": ACCOUNT,
+    "calendoc_gdpr_export.account_id": ACCOUNT,
+    "calendoc_gdpr_incident_account_rel.account_id": ACCOUNT,
+    "calendoc_gdpr_notice.account_id": ACCOUNT,
+    "calendoc_gdpr_processing_account_rel.account_id": ACCOUNT,
+    "calendoc_gdpr_request.account_id": ACCOUNT,
+    "calendoc_gdpr_subprocessor_objection.account_id": ACCOUNT,
     "sms_sms.calendoc_account_id": ACCOUNT,
     "account_analytic_account.partner_id": ACCOUNTING,
     "account_analytic_distribution_model.partner_id": ACCOUNTING,
@@ -93,6 +103,23 @@ EXEMPT_DOCUMENT_TABLES = {
     "snailmail_letter": "postal letters of invoices, sent to client accounts",
 }
 EXEMPT_COLUMNS = {
+    "calendoc_gdpr_export.access_token": TECH,
+    "calendoc_gdpr_request.channel": TECH,
+    "calendoc_gdpr_request.request_type": TECH,
+    "calendoc_gdpr_request.state": TECH,
+    "calendoc_gdpr_request.extension_reason": (
+        "the processor's reason for the extension (article 12.3), kept as "
+        "proof with the request"
+    ),
+    "calendoc_gdpr_request.refusal_reason": (
+        "the controller's reason for refusing, kept as proof with the request"
+    ),
+    "res_partner.calendoc_transfer_outside_eu": (
+        "a client account's decision on transfers outside the EU"
+    ),
+    "res_partner.siret": (
+        "l10n_fr's SIRET of a company (client accounts), never a requester's"
+    ),
     "calendoc_call_event.response": (
         "CalenDoc's answer to the PBX: action, call id, practice, the "
         "secretaries' extensions; nothing about the caller"

@@ -58,10 +58,12 @@ class ResPartner(models.Model):
         self.env["calendoc.gdpr.audit"]._calendoc_log("export", self)
         return result
 
-    def _calendoc_gdpr_erase(self, request=None):
+    def _calendoc_gdpr_erase(self, request=None, cancel_future=False):
         requesters = self.filtered("is_calendoc_requester")
         accounts = {r.id: r.sudo().calendoc_account_id.id for r in requesters}
-        result = super()._calendoc_gdpr_erase(request=request)
+        result = super()._calendoc_gdpr_erase(
+            request=request, cancel_future=cancel_future
+        )
         # after the erasure: the requester may be gone, his number stays
         # sudo: nobody holds the right to write the trail, the system does
         self.env["calendoc.gdpr.audit"].sudo().create(

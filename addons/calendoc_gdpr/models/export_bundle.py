@@ -201,8 +201,10 @@ class CalendocGdprExport(models.Model):
             return "expired"
         now = fields.Datetime.now()
         self.download_count += 1
+        # in the language of the manager who made it: the log is the firm's
+        env = self.with_context(lang=self.user_id.lang or self.env.lang).env
         self.message_post(
-            body=self.env._(
+            body=env._(
                 "Bundle downloaded on %(when)s (UTC) from %(ip)s.",
                 when=fields.Datetime.to_string(now),
                 ip=ip or "?",

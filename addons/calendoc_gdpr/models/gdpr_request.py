@@ -61,7 +61,14 @@ class CalendocGdprRequest(models.Model):
     _order = "deadline, id"
 
     _calendoc_account_link = "account_id"
-    _calendoc_personal_fields = ("requester_id", "email_from", "message", "answer")
+    # the name carries the requester's name (type - requester - date)
+    _calendoc_personal_fields = (
+        "requester_id",
+        "name",
+        "email_from",
+        "message",
+        "answer",
+    )
     _calendoc_requester_link = "requester_id"
     _calendoc_erasure = "keep"
     _calendoc_erasure_reason = (
@@ -260,6 +267,8 @@ class CalendocGdprRequest(models.Model):
         """A request e-mailed to the firm's alias: the sender is matched with a
         requester (e-mail, else phone in the subject) and his account; what
         cannot be matched is left for the secretariat to qualify."""
+        if not isinstance(msg_dict, dict) or not isinstance(custom_values or {}, dict):
+            raise UserError(self.env._("This is not an e-mail message."))
         values = dict(custom_values or {})
         email = email_normalize(msg_dict.get("email_from") or "") or ""
         Partner = self.env["res.partner"].with_context(active_test=False)
@@ -402,7 +411,7 @@ class CalendocGdprRequest(models.Model):
         self.check_access("read")
         self._check_decider()
         self._check_state(("received", "forwarded"), self.env._("Refuse"))
-        reason = (reason or "").strip()
+        reason = (reason or "").strip() if isinstance(reason, str | None) else ""
         if not reason:
             raise UserError(self.env._("Say why the request is refused."))
         self._set_decision("refused", self.env.user, reason)

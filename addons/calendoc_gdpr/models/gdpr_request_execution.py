@@ -54,6 +54,15 @@ class CalendocGdprRequestExecution(models.Model):
     def _attachments_of(self, result, requester, before):
         """The attachment an export created, from its action or as the new
         attachment of the requester."""
+        if (
+            isinstance(result, dict)
+            and result.get("res_model") == "calendoc.gdpr.export"
+            and result.get("res_id")
+        ):
+            # the export bundle (its zip) that the export made
+            return (
+                self.env["calendoc.gdpr.export"].browse(result["res_id"]).attachment_id
+            )
         url = isinstance(result, dict) and result.get("url") or ""
         if url.startswith("/web/content/"):
             att_id = url.split("/web/content/")[1].split("?")[0].split("/")[0]

@@ -11,7 +11,10 @@ class Base(models.AbstractModel):
         """The ids of this store's records of ``category`` whose retention
         date (``_calendoc_retention_date``) is before ``cutoff``: records
         about a requester only (an anonymised record has lost its link)."""
-        if self._calendoc_retention != category:
+        if self._calendoc_retention != category or not self._calendoc_requester_link:
+            # Odoo's stores (chatter, followers, attachments) reach a requester
+            # through the documents they hang from: they go with them, never
+            # by a search of their own (which would take everybody's)
             return []
         domain = [(self._calendoc_retention_date, "<", cutoff)]
         if self._calendoc_requester_link and self._calendoc_requester_link != "id":
@@ -28,7 +31,10 @@ class ResPartner(models.Model):
         since (ending after ``cutoff``, future ones included)."""
         if category != "requesters":
             return super()._calendoc_retention_ids(category, cutoff)
-        self.env["res.partner"].flush_model(["is_calendoc_requester", "create_date"])
+        # an erased requester is an archived, anonymised contact: not again
+        self.env["res.partner"].flush_model(
+            ["is_calendoc_requester", "active", "create_date"]
+        )
         self.env["calendar.event"].flush_model(["calendoc_requester_id", "stop"])
         # SQL: one anti-join over the appointments instead of a search of
         # every requester's appointments
@@ -36,7 +42,8 @@ class ResPartner(models.Model):
             SQL(
                 """
                 SELECT p.id FROM res_partner p
-                 WHERE p.is_calendoc_requester AND p.create_date < %(cutoff)s
+                 WHERE p.is_calendoc_requester AND p.active
+                   AND p.create_date < %(cutoff)s
                    AND NOT EXISTS (
                        SELECT 1 FROM calendar_event e
                         WHERE e.calendoc_requester_id = p.id

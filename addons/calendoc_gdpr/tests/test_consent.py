@@ -107,9 +107,12 @@ class TestPhoneConsent(CalendocCase):
         Model = self.env["calendoc.gdpr.consent"]
         self.assertEqual(Model._calendoc_erasure, "keep")
         self.assertIn("7(1)", Model._calendoc_erasure_reason)
+        name = self.requester.name
         self.requester.with_user(self.manager)._calendoc_gdpr_erase()
         self.assertTrue(consent.exists())
-        self.assertFalse(consent.requester_id)
+        # the consent stays, pointing to the anonymised contact: no person
+        self.assertNotIn(name, consent.requester_id.name or "")
+        self.assertFalse(consent.requester_id.email or consent.requester_id.mobile)
 
     def test_a_consent_needs_a_requester(self):
         with self.assertRaises(UserError):

@@ -172,13 +172,21 @@ class TestRetention(CalendocCase):
         expected = {
             "appointments": {"calendar.event": 2},
             "sms": {"sms.sms": 1},
-            # the old requester: his file (his appointment is counted above)
-            "requesters": {"res.partner": 1, "calendar.event": 1},
+            # the old requester: his file and what hangs from it through the
+            # engine's stores (his appointment is counted above, its attendee,
+            # follower and anonymised ledger row here)
+            "requesters": {
+                "res.partner": 1,
+                "calendar.event": 1,
+                "calendar.attendee": 1,
+                "calendoc.credit.move": 1,
+                "mail.followers": 1,
+            },
         }
         if self.recordings:
             expected["recordings"] = {"ir.attachment": 1}
         self.assertEqual(run.counts, expected)
-        self.assertEqual(run.total, 6 if self.recordings else 5)
+        self.assertEqual(run.total, 9 if self.recordings else 8)
         self.assertIn("Outgoing SMS (sms.sms): 1", run.summary)
         self.assertTrue(self.old_events.exists())
         self.assertTrue(self.old_sms.exists())
@@ -186,6 +194,7 @@ class TestRetention(CalendocCase):
         self.assertEqual(len(self.recordings.exists()), len(self.recordings))
 
     def test_a_purge_erases_exactly_what_is_older_than_its_period(self):
+        old_name = self.old_requester.name
         run = self.run_as_manager(dry_run=False)
         self.assertFalse(run.dry_run)
         self.assertEqual(run.counts["appointments"], {"calendar.event": 2})
@@ -193,7 +202,10 @@ class TestRetention(CalendocCase):
         self.assertEqual(run.counts["requesters"], {"res.partner": 1})
         self.assertFalse(self.old_events.exists())
         self.assertFalse(self.old_sms.exists())
-        self.assertFalse(self.old_requester.exists())
+        # his file anonymised (the ledger points to the contact): no person
+        self.assertTrue(self.old_requester.exists())
+        self.assertNotIn(old_name, self.old_requester.name or "")
+        self.assertFalse(self.old_requester.email or self.old_requester.mobile)
         # newer records, other categories and records about nobody stay
         self.assertTrue(self.recent_event.exists())
         self.assertTrue(self.recent_sms.exists())

@@ -19,6 +19,7 @@ class CalendocGdprRetentionWizard(models.TransientModel):
         )
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Retention purge"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -32,6 +33,7 @@ class CalendocGdprRetentionWizard(models.TransientModel):
         run = self.env["calendoc.gdpr.retention.run"]._calendoc_run(dry_run=False)
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Retention run"),
             "res_model": run._name,
             "res_id": run.id,
             "view_mode": "form",
