@@ -35,6 +35,17 @@ def _pair_domain(docs, model_field, id_field):
     )
 
 
+def _hanging_records(model, requesters, model_field, *also, active_test=True):
+    """The records of ``model`` hanging from the requesters' CalenDoc records
+    (their ``model_field``/``res_id`` pair names one), or matching one of the
+    domains ``also`` (a row naming the requester himself)."""
+    if not requesters:
+        return model.browse()
+    docs = _documents(model, requesters)
+    domain = expression.OR([_pair_domain(docs, model_field, "res_id"), *also])
+    return model.with_context(active_test=active_test).search(domain, order="id")
+
+
 class MailMessage(models.Model):
     _inherit = "mail.message"
     _calendoc_personal_fields = (
@@ -55,18 +66,12 @@ class MailMessage(models.Model):
     def _calendoc_personal_records(self, requesters):
         """The messages posted on the requesters' records, and those written
         by or to them anywhere."""
-        if not requesters:
-            return self.browse()
-        docs = _documents(self, requesters)
-        return self.search(
-            expression.OR(
-                [
-                    _pair_domain(docs, "model", "res_id"),
-                    [("author_id", "in", requesters.ids)],
-                    [("partner_ids", "in", requesters.ids)],
-                ]
-            ),
-            order="id",
+        return _hanging_records(
+            self,
+            requesters,
+            "model",
+            [("author_id", "in", requesters.ids)],
+            [("partner_ids", "in", requesters.ids)],
         )
 
 
@@ -138,17 +143,8 @@ class MailFollowers(models.Model):
 
     @api.model
     def _calendoc_personal_records(self, requesters):
-        if not requesters:
-            return self.browse()
-        docs = _documents(self, requesters)
-        return self.search(
-            expression.OR(
-                [
-                    _pair_domain(docs, "res_model", "res_id"),
-                    [("partner_id", "in", requesters.ids)],
-                ]
-            ),
-            order="id",
+        return _hanging_records(
+            self, requesters, "res_model", [("partner_id", "in", requesters.ids)]
         )
 
 
@@ -160,12 +156,7 @@ class MailActivity(models.Model):
 
     @api.model
     def _calendoc_personal_records(self, requesters):
-        if not requesters:
-            return self.browse()
-        docs = _documents(self, requesters)
-        return self.with_context(active_test=False).search(
-            _pair_domain(docs, "res_model", "res_id"), order="id"
-        )
+        return _hanging_records(self, requesters, "res_model", active_test=False)
 
 
 class IrAttachment(models.Model):
@@ -211,15 +202,6 @@ class MailScheduledMessage(models.Model):
 
     @api.model
     def _calendoc_personal_records(self, requesters):
-        if not requesters:
-            return self.browse()
-        docs = _documents(self, requesters)
-        return self.search(
-            expression.OR(
-                [
-                    _pair_domain(docs, "model", "res_id"),
-                    [("partner_ids", "in", requesters.ids)],
-                ]
-            ),
-            order="id",
+        return _hanging_records(
+            self, requesters, "model", [("partner_ids", "in", requesters.ids)]
         )
